@@ -1,0 +1,156 @@
+"""SentryClient: the entry point, holding one pipeline and the endpoint namespaces."""
+
+from __future__ import annotations
+
+import os
+from types import TracebackType
+from typing import Any
+
+import aiohttp
+
+from .clock import Clock, SystemClock
+from .endpoints.integrations import Integrations
+from .endpoints.members import Members
+from .endpoints.organizations import Organizations
+from .endpoints.projects import Projects
+from .endpoints.scim import Scim
+from .errors import ConfigurationError
+from .retry import RetryPolicy
+from .route import Route
+from .sentinel import UNSET, Unset
+from .session import Session, Transport
+
+__all__ = ["DEFAULT_BASE_URL", "SentryClient"]
+
+DEFAULT_BASE_URL = "https://sentry.io"
+
+
+class SentryClient:
+    """An asyncio client for Sentry's Web API (``/api/0/``).
+
+    ``token`` defaults to ``$SENTRY_AUTH_TOKEN``; ``base_url`` to ``$SENTRY_URL``, else
+    ``https://sentry.io`` (give the root of a self-hosted install, with or without
+    ``/api/0``). ``session`` lets you share an ``aiohttp.ClientSession`` you own: it is
+    never closed by the client. ``timeout`` is per attempt, in seconds (None: none);
+    ``retry`` sets retries and the per-call deadline; ``max_concurrency`` caps requests in
+    flight across the whole client, on top of the limits Sentry announces per route.
+
+    Use as ``async with SentryClient() as sentry: ...`` or call :meth:`close` yourself.
+    """
+
+    organizations: Organizations
+    projects: Projects
+    members: Members
+    integrations: Integrations
+    scim: Scim
+
+    def __init__(
+        self,
+        token: str | None = None,
+        base_url: str | None = None,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        timeout: float | None = 30.0,
+        retry: RetryPolicy | None = RetryPolicy(),  # noqa: B008 - frozen, so shared safely
+        max_concurrency: int | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        token = token if token is not None else os.environ.get("SENTRY_AUTH_TOKEN")
+        if not token or not token.strip():
+            raise ConfigurationError(
+                "no Sentry auth token: pass token=... or set the SENTRY_AUTH_TOKEN environment "
+                "variable (create one under Settings > Auth Tokens in Sentry)"
+            )
+        if any(c in token for c in "\r\n"):
+            raise ConfigurationError("the Sentry auth token contains a line break")
+        base = base_url or os.environ.get("SENTRY_URL") or DEFAULT_BASE_URL
+        transport = Transport(
+            base_url=base,
+            token=token.strip(),
+            session=session,
+            clock=clock or SystemClock(),
+            max_concurrency=max_concurrency,
+        )
+        self._owner = True
+        self._bind(
+            Session(transport, timeout=timeout, retry=retry or RetryPolicy.disabled()),
+        )
+
+    def _bind(self, session: Session) -> None:
+        self._session = session
+        self.organizations = Organizations(session)
+        self.projects = Projects(session)
+        self.members = Members(session)
+        self.integrations = Integrations(session)
+        self.scim = Scim(session)
+
+    @property
+    def base_url(self) -> str:
+        """The API root every path is relative to (ends in ``/api/0``)."""
+        return str(self._session.transport.api)
+
+    def __repr__(self) -> str:
+        return f"<SentryClient {self.base_url}>"
+
+    async def __aenter__(self) -> SentryClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the connection pool (unless it was given to us). Views don't close it."""
+        if self._owner:
+            await self._session.transport.close()
+
+    def with_options(
+        self,
+        *,
+        timeout: float | Unset | None = UNSET,
+        retry: RetryPolicy | Unset | None = UNSET,
+    ) -> SentryClient:
+        """A view of this client with other options, sharing its pool and rate-limit state.
+
+        ``sentry.with_options(timeout=120).organizations.stats_v2(...)``; closing the view
+        does nothing, close the client that owns the pool.
+        """
+        current = self._session
+        session = current.with_options(
+            timeout=current.timeout if isinstance(timeout, Unset) else timeout,
+            retry=(
+                current.retry
+                if isinstance(retry, Unset)
+                else (retry if retry is not None else RetryPolicy.disabled())
+            ),
+        )
+        view = object.__new__(SentryClient)
+        view._owner = False
+        view._bind(session)
+        return view
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+    ) -> Any:
+        """Call any endpoint through the same pipeline; return the decoded JSON (None if empty).
+
+        ``path`` is relative to ``/api/0`` (``"/organizations/acme/environments/"``) and is
+        used as given: percent-encode slugs yourself. It is also the rate-limit key.
+        """
+        if not path.startswith("/"):
+            raise ValueError(f"path must start with '/', got {path!r}")
+        if path.startswith("/api/0/"):
+            path = path[len("/api/0") :]
+        answer = await self._session.send(
+            Route(method.upper(), path, path), params=params, json=json
+        )
+        return answer.payload

@@ -1,0 +1,1 @@
+"""Endpoint namespaces: one module per URL family, each a set of thin calls."""

@@ -1,0 +1,70 @@
+"""What every endpoint namespace shares: build a Route, send it, decode the answer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from ..decode import decode_answer
+from ..models._converter import structurer
+from ..pagination import PageStyle, Paginator
+from ..route import Route
+from ..session import Session
+from ..wire import Answer
+
+__all__ = ["Endpoint"]
+
+T = TypeVar("T")
+
+
+class Endpoint:
+    """Base of the namespaces (``sentry.projects`` ...): thin calls into the session."""
+
+    __slots__ = ("_session",)
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    async def _fetch(
+        self,
+        route: Route,
+        model: type[T],
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> T:
+        answer = await self._session.send(route, params=params, json=json)
+        return self._decode(answer, model)
+
+    @staticmethod
+    def _decode(answer: Answer, model: type[T]) -> T:
+        return decode_answer(answer, structurer(model), model.__name__)
+
+    async def _send(
+        self,
+        route: Route,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> None:
+        await self._session.send(route, params=params, json=json)
+
+    def _paginate(
+        self,
+        route: Route,
+        model: type[T],
+        *,
+        params: Mapping[str, Any] | None = None,
+        cursor: str | None = None,
+        per_page: int | None = None,
+        style: PageStyle = PageStyle.LINK,
+    ) -> Paginator[T]:
+        return Paginator(
+            self._session,
+            route,
+            structurer(model),
+            params=params,
+            cursor=cursor,
+            per_page=per_page,
+            style=style,
+        )

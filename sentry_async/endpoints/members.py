@@ -1,0 +1,79 @@
+"""``sentry.members``: organization members and invites."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..models import Member
+from ..models._outgoing import to_wire
+from ..pagination import Paginator
+from ..route import Route
+from ..sentinel import UNSET, Unset
+from ._base import Endpoint
+
+__all__ = ["Members"]
+
+
+class Members(Endpoint):
+    """Organization members (``/organizations/{org}/members/...``)."""
+
+    __slots__ = ()
+
+    def list(
+        self,
+        org: str,
+        *,
+        query: str | None = None,
+        cursor: str | None = None,
+        per_page: int | None = None,
+    ) -> Paginator[Member]:
+        """Every member, pending invites included (their ``user`` is None)."""
+        route = Route.build("GET", "/organizations/{org}/members/", org=org)
+        return self._paginate(
+            route, Member, params={"query": query}, cursor=cursor, per_page=per_page
+        )
+
+    async def get(self, org: str, member_id: str | int) -> Member:
+        """One member by id."""
+        route = Route.build(
+            "GET", "/organizations/{org}/members/{member_id}/", org=org, member_id=member_id
+        )
+        return await self._fetch(route, Member)
+
+    async def add(
+        self, org: str, *, email: str, role: str = "member", teams: Sequence[str] = ()
+    ) -> Member:
+        """Invite ``email`` with an organization role, optionally into teams (by slug).
+
+        A POST: if it fails ambiguously it raises AmbiguousWriteError and is not re-sent;
+        list the members to see whether the invite exists before trying again.
+        """
+        if not email.strip():
+            raise ValueError("email must not be empty")
+        body = to_wire({"email": email, "org_role": role, "teams": list(teams)})
+        route = Route.build("POST", "/organizations/{org}/members/", org=org)
+        return await self._fetch(route, Member, json=body)
+
+    async def update(
+        self,
+        org: str,
+        member_id: str | int,
+        *,
+        role: str | Unset = UNSET,
+        teams: Sequence[str] | Unset = UNSET,
+    ) -> Member:
+        """Change a member's organization role and/or teams; only what is given is sent."""
+        body = to_wire(
+            {"org_role": role, "teams": teams if isinstance(teams, Unset) else list(teams)}
+        )
+        route = Route.build(
+            "PUT", "/organizations/{org}/members/{member_id}/", org=org, member_id=member_id
+        )
+        return await self._fetch(route, Member, json=body)
+
+    async def delete(self, org: str, member_id: str | int) -> None:
+        """Remove a member or revoke an invite."""
+        route = Route.build(
+            "DELETE", "/organizations/{org}/members/{member_id}/", org=org, member_id=member_id
+        )
+        await self._send(route)

@@ -1,0 +1,150 @@
+"""``sentry.organizations``: organization details, repos, commits, lookups, usage, keys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+from ..models import (
+    ClientKey,
+    Commit,
+    EventIdResolution,
+    Organization,
+    RelayUsage,
+    Repository,
+    ShortIdResolution,
+    StatsV2,
+)
+from ..models._outgoing import to_wire
+from ..pagination import Paginator
+from ..route import Route
+from ..sentinel import UNSET, Unset
+from ._base import Endpoint
+
+__all__ = ["Organizations"]
+
+
+def _iso(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("start/end must be timezone-aware datetimes")
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _many(value: str | int | Sequence[str | int] | None) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, (str, int)):
+        return [str(value)]
+    return [str(v) for v in value]
+
+
+class Organizations(Endpoint):
+    """Organization-level calls (``/organizations/{org}/...``)."""
+
+    __slots__ = ()
+
+    async def get(self, org: str) -> Organization:
+        """The organization's details (the detailed shape: features, status, links...)."""
+        return await self._fetch(Route.build("GET", "/organizations/{org}/", org=org), Organization)
+
+    async def update(
+        self,
+        org: str,
+        *,
+        name: str | Unset = UNSET,
+        slug: str | Unset = UNSET,
+        is_early_adopter: bool | Unset = UNSET,
+    ) -> Organization:
+        """Change the name, slug or early-adopter flag; only the arguments given are sent."""
+        body = to_wire({"name": name, "slug": slug, "is_early_adopter": is_early_adopter})
+        route = Route.build("PUT", "/organizations/{org}/", org=org)
+        return await self._fetch(route, Organization, json=body)
+
+    def list_repos(
+        self, org: str, *, cursor: str | None = None, per_page: int | None = None
+    ) -> Paginator[Repository]:
+        """The organization's connected repositories."""
+        route = Route.build("GET", "/organizations/{org}/repos/", org=org)
+        return self._paginate(route, Repository, cursor=cursor, per_page=per_page)
+
+    def list_commits(
+        self,
+        org: str,
+        repo_id: str | int,
+        *,
+        cursor: str | None = None,
+        per_page: int | None = None,
+    ) -> Paginator[Commit]:
+        """Commits of one repository, newest first."""
+        route = Route.build(
+            "GET", "/organizations/{org}/repos/{repo_id}/commits/", org=org, repo_id=repo_id
+        )
+        return self._paginate(route, Commit, cursor=cursor, per_page=per_page)
+
+    async def resolve_short_id(self, org: str, short_id: str) -> ShortIdResolution:
+        """Which project and issue a short id (``WEB-1A2``) names."""
+        route = Route.build(
+            "GET", "/organizations/{org}/shortids/{short_id}/", org=org, short_id=short_id
+        )
+        return await self._fetch(route, ShortIdResolution)
+
+    async def resolve_event_id(self, org: str, event_id: str) -> EventIdResolution:
+        """Which project and issue an event id belongs to."""
+        route = Route.build(
+            "GET", "/organizations/{org}/eventids/{event_id}/", org=org, event_id=event_id
+        )
+        return await self._fetch(route, EventIdResolution)
+
+    async def stats_v2(
+        self,
+        org: str,
+        *,
+        field: str,
+        group_by: str | Sequence[str],
+        stats_period: str | None = None,
+        interval: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        category: str | Sequence[str] | None = None,
+        project: str | int | Sequence[str | int] | None = None,
+        outcome: str | Sequence[str] | None = None,
+    ) -> StatsV2:
+        """Usage statistics (``/stats_v2/``): e.g. ``field="sum(quantity)"``,
+        ``group_by=["outcome", "category"]``, and ``stats_period="14d"`` or ``start``/``end``.
+        """
+        if stats_period is not None and (start is not None or end is not None):
+            raise ValueError("give either stats_period or start/end, not both")
+        if (start is None) != (end is None):
+            raise ValueError("start and end go together")
+        params = {
+            "field": field,
+            "groupBy": _many(group_by),
+            "statsPeriod": stats_period,
+            "interval": interval,
+            "start": _iso(start) if start is not None else None,
+            "end": _iso(end) if end is not None else None,
+            "category": _many(category),
+            "project": _many(project),
+            "outcome": _many(outcome),
+        }
+        route = Route.build("GET", "/organizations/{org}/stats_v2/", org=org)
+        return await self._fetch(route, StatsV2, params=params)
+
+    def list_relay_usage(self, org: str) -> Paginator[RelayUsage]:
+        """Trusted relays that have connected to the organization."""
+        route = Route.build("GET", "/organizations/{org}/relay_usage/", org=org)
+        return self._paginate(route, RelayUsage)
+
+    def list_client_keys(
+        self,
+        org: str,
+        *,
+        team: str | None = None,
+        status: str | None = None,
+        cursor: str | None = None,
+        per_page: int | None = None,
+    ) -> Paginator[ClientKey]:
+        """Client keys (DSNs) of every project; ``status`` is ``active`` or ``inactive``."""
+        route = Route.build("GET", "/organizations/{org}/project-keys/", org=org)
+        params = {"team": team, "status": status}
+        return self._paginate(route, ClientKey, params=params, cursor=cursor, per_page=per_page)

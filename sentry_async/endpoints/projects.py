@@ -1,0 +1,189 @@
+"""``sentry.projects``: projects, their stats, users, tag values and service hooks."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from datetime import datetime
+
+from ..decode import decode_answer
+from ..models import Project, ProjectUser, ServiceHook, StatPoint, TagValue
+from ..models._outgoing import to_wire
+from ..models.projects import decode_stat_points
+from ..pagination import Paginator
+from ..route import Route
+from ..sentinel import UNSET, Unset
+from ._base import Endpoint
+
+__all__ = ["Projects"]
+
+_PROJECT = "/projects/{org}/{project}/"
+_HOOKS = "/projects/{org}/{project}/hooks/"
+_HOOK = "/projects/{org}/{project}/hooks/{hook_id}/"
+
+
+def _epoch(value: datetime | float | None, name: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"{name} must be a timezone-aware datetime or epoch seconds")
+        return int(value.timestamp())
+    return int(value)
+
+
+class Projects(Endpoint):
+    """Project calls (``/projects/{org}/{project}/...`` and the org's project list)."""
+
+    __slots__ = ()
+
+    def list(
+        self,
+        org: str,
+        *,
+        query: str | None = None,
+        cursor: str | None = None,
+        per_page: int | None = None,
+    ) -> Paginator[Project]:
+        """Every project of the organization."""
+        route = Route.build("GET", "/organizations/{org}/projects/", org=org)
+        return self._paginate(
+            route, Project, params={"query": query}, cursor=cursor, per_page=per_page
+        )
+
+    async def create(
+        self,
+        org: str,
+        team: str,
+        *,
+        name: str,
+        slug: str | Unset = UNSET,
+        platform: str | Unset = UNSET,
+    ) -> Project:
+        """Create a project owned by ``team``. A POST: never re-sent after an unclear failure."""
+        body = to_wire({"name": name, "slug": slug, "platform": platform})
+        route = Route.build("POST", "/teams/{org}/{team}/projects/", org=org, team=team)
+        return await self._fetch(route, Project, json=body)
+
+    async def get(self, org: str, project: str) -> Project:
+        """One project's details. A renamed slug is followed to the new one."""
+        return await self._fetch(Route.build("GET", _PROJECT, org=org, project=project), Project)
+
+    async def update(
+        self,
+        org: str,
+        project: str,
+        *,
+        name: str | Unset = UNSET,
+        slug: str | Unset = UNSET,
+        platform: str | Unset | None = UNSET,
+        is_bookmarked: bool | Unset = UNSET,
+    ) -> Project:
+        """Change a project; only the arguments given are sent. Renaming the slug returns the
+        project under its new slug: use ``result.slug`` from then on."""
+        body = to_wire(
+            {"name": name, "slug": slug, "platform": platform, "is_bookmarked": is_bookmarked}
+        )
+        route = Route.build("PUT", _PROJECT, org=org, project=project)
+        return await self._fetch(route, Project, json=body)
+
+    async def delete(self, org: str, project: str) -> None:
+        """Schedule a project for deletion."""
+        await self._send(Route.build("DELETE", _PROJECT, org=org, project=project))
+
+    async def stats(
+        self,
+        org: str,
+        project: str,
+        *,
+        stat: str = "received",
+        since: datetime | float | None = None,
+        until: datetime | float | None = None,
+        resolution: str | None = None,
+    ) -> builtins.list[StatPoint]:
+        """Event counts over time: ``stat`` is received, rejected, blacklisted or generated;
+        ``since``/``until`` are aware datetimes or epoch seconds; ``resolution`` 10s, 1h, 1d.
+        """
+        params = {
+            "stat": stat,
+            "since": _epoch(since, "since"),
+            "until": _epoch(until, "until"),
+            "resolution": resolution,
+        }
+        route = Route.build("GET", "/projects/{org}/{project}/stats/", org=org, project=project)
+        answer = await self._session.send(route, params=params)
+        return decode_answer(answer, decode_stat_points, "a list of [timestamp, count] points")
+
+    def list_users(
+        self,
+        org: str,
+        project: str,
+        *,
+        query: str | None = None,
+        cursor: str | None = None,
+        per_page: int | None = None,
+    ) -> Paginator[ProjectUser]:
+        """Users seen by the project; ``query`` like ``email:jane@example.com``."""
+        route = Route.build("GET", "/projects/{org}/{project}/users/", org=org, project=project)
+        return self._paginate(
+            route, ProjectUser, params={"query": query}, cursor=cursor, per_page=per_page
+        )
+
+    def list_tag_values(
+        self,
+        org: str,
+        project: str,
+        key: str,
+        *,
+        cursor: str | None = None,
+        per_page: int | None = None,
+    ) -> Paginator[TagValue]:
+        """Values seen for tag ``key`` (Sentry returns at most 1000)."""
+        route = Route.build(
+            "GET", "/projects/{org}/{project}/tags/{key}/values/", org=org, project=project, key=key
+        )
+        return self._paginate(route, TagValue, cursor=cursor, per_page=per_page)
+
+    def list_hooks(
+        self, org: str, project: str, *, cursor: str | None = None, per_page: int | None = None
+    ) -> Paginator[ServiceHook]:
+        """The project's service hooks (needs the ``servicehooks`` feature)."""
+        route = Route.build("GET", _HOOKS, org=org, project=project)
+        return self._paginate(route, ServiceHook, cursor=cursor, per_page=per_page)
+
+    async def create_hook(
+        self, org: str, project: str, *, url: str, events: Sequence[str]
+    ) -> ServiceHook:
+        """Register a service hook; keep the returned ``secret`` to verify deliveries."""
+        if isinstance(events, str):
+            raise TypeError("events must be a sequence of event names, not one string")
+        body = to_wire({"url": url, "events": list(events)})
+        route = Route.build("POST", _HOOKS, org=org, project=project)
+        return await self._fetch(route, ServiceHook, json=body)
+
+    async def get_hook(self, org: str, project: str, hook_id: str) -> ServiceHook:
+        """One service hook."""
+        route = Route.build("GET", _HOOK, org=org, project=project, hook_id=hook_id)
+        return await self._fetch(route, ServiceHook)
+
+    async def update_hook(
+        self,
+        org: str,
+        project: str,
+        hook_id: str,
+        *,
+        url: str | Unset = UNSET,
+        events: Sequence[str] | Unset = UNSET,
+    ) -> ServiceHook:
+        """Change a hook's URL and/or events; only what is given is sent."""
+        if isinstance(events, str):
+            raise TypeError("events must be a sequence of event names, not one string")
+        body = to_wire(
+            {"url": url, "events": events if isinstance(events, Unset) else list(events)}
+        )
+        route = Route.build("PUT", _HOOK, org=org, project=project, hook_id=hook_id)
+        return await self._fetch(route, ServiceHook, json=body)
+
+    async def delete_hook(self, org: str, project: str, hook_id: str) -> None:
+        """Remove a service hook."""
+        await self._send(Route.build("DELETE", _HOOK, org=org, project=project, hook_id=hook_id))

@@ -1,0 +1,306 @@
+"""Every exception sentry_async raises, in one place.
+
+::
+
+    SentryError                      base of everything below
+    ├── ConfigurationError           bad client set-up (no token, bad base URL); also a ValueError
+    ├── TransportError               no usable HTTP answer: connection, timeout, TLS
+    ├── DecodeError                  an answer came, but its body is not the JSON expected
+    ├── AmbiguousWriteError          a POST/PATCH was sent and its outcome is unknown
+    ├── PaginationError              the server's paging went wrong (a cursor repeated)
+    └── APIError                     the server answered with an error status
+        ├── BadRequest               400
+        ├── Unauthorized             401
+        ├── Forbidden                403
+        ├── NotFound                 404
+        ├── Conflict                 409
+        ├── RateLimited              429 (``retry_after``, ``rate``)
+        ├── ResourceMoved            3xx that was not followed (``location``, ``new_slug``)
+        └── ServerError              5xx
+
+``APIError`` instances are built by :func:`error_from_response` from the status alone, so a
+caller can always ``except NotFound`` whatever body the server sent. Messages name the method,
+route and status, and say what to check; they are built from route templates, URLs and server
+bodies only, so the token can never appear in them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .ratelimit import RateSnapshot
+
+__all__ = [
+    "APIError",
+    "AmbiguousWriteError",
+    "BadRequest",
+    "ConfigurationError",
+    "Conflict",
+    "DecodeError",
+    "Forbidden",
+    "NotFound",
+    "PaginationError",
+    "RateLimited",
+    "ResourceMoved",
+    "SentryError",
+    "ServerError",
+    "TransportError",
+    "Unauthorized",
+    "error_from_response",
+]
+
+_SNIPPET = 200
+
+
+class SentryError(Exception):
+    """Base class of every error raised by sentry_async."""
+
+
+class ConfigurationError(SentryError, ValueError):
+    """The client was set up wrongly (for example: no token anywhere)."""
+
+
+class TransportError(SentryError):
+    """No usable HTTP answer: the connection failed, timed out or broke mid-answer.
+
+    ``reason`` is one of ``"connect"`` (nothing was sent: refused, DNS, connect timeout),
+    ``"tls"``, ``"timeout"`` or ``"connection lost"``.
+    """
+
+    def __init__(self, message: str, *, method: str, route: str, url: str, reason: str) -> None:
+        super().__init__(message)
+        self.method = method
+        self.route = route
+        self.url = url
+        self.reason = reason
+
+    @property
+    def sent(self) -> bool:
+        """False only when the request provably never reached the server."""
+        return self.reason not in ("connect", "tls")
+
+
+class DecodeError(SentryError):
+    """The server answered, but the body is not the JSON (or the shape) that was expected."""
+
+    def __init__(
+        self, message: str, *, method: str, route: str, url: str, status: int, snippet: str
+    ) -> None:
+        super().__init__(message)
+        self.method = method
+        self.route = route
+        self.url = url
+        self.status = status
+        self.snippet = snippet
+
+
+class AmbiguousWriteError(SentryError):
+    """A write (POST/PATCH) was sent and no clear answer came back.
+
+    The server may or may not have applied it, so it is never re-sent automatically: check
+    whether it took effect (for example, list members before inviting again) and then retry.
+    The underlying failure is ``__cause__``.
+    """
+
+    def __init__(self, message: str, *, method: str, route: str, url: str) -> None:
+        super().__init__(message)
+        self.method = method
+        self.route = route
+        self.url = url
+
+
+class PaginationError(SentryError):
+    """The server's pagination cannot be followed safely (for example, a cursor repeated)."""
+
+
+class APIError(SentryError):
+    """The server answered with an error status.
+
+    ``detail`` is the JSON ``detail`` field when there is one (a string, list or object),
+    otherwise the whole decoded body; ``body`` is the decoded body or, when it is not JSON,
+    a short text snippet.
+    """
+
+    status: int
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        detail: Any,
+        body: Any,
+        method: str,
+        route: str,
+        url: str,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.detail = detail
+        self.body = body
+        self.method = method
+        self.route = route
+        self.url = url
+
+
+class BadRequest(APIError):
+    """400: the request's parameters or body were rejected."""
+
+
+class Unauthorized(APIError):
+    """401: the token is missing, invalid, expired or for another organization."""
+
+
+class Forbidden(APIError):
+    """403: the token lacks a scope, or the feature is not enabled for the organization."""
+
+
+class NotFound(APIError):
+    """404: the organization, project or object does not exist (or is not visible)."""
+
+
+class Conflict(APIError):
+    """409: the object already exists."""
+
+
+class ServerError(APIError):
+    """5xx: Sentry (or a proxy in front of it) failed."""
+
+
+class RateLimited(APIError):
+    """429: a rate or concurrency limit was hit.
+
+    ``retry_after`` is how many seconds to wait (from Retry-After, else the window reset);
+    ``rate`` is the parsed ``X-Sentry-Rate-Limit-*`` snapshot, if any.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None,
+        rate: RateSnapshot | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+        self.rate = rate
+
+
+class ResourceMoved(APIError):
+    """3xx that was not followed: a non-GET to a renamed project, or too many redirects.
+
+    ``location`` is the Location header; ``new_slug`` the slug Sentry names in the body.
+    """
+
+    def __init__(self, message: str, *, location: str | None, new_slug: str | None, **kw: Any):
+        super().__init__(message, **kw)
+        self.location = location
+        self.new_slug = new_slug
+
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+    429: RateLimited,
+}
+
+_HINTS: dict[type[APIError], str] = {
+    BadRequest: "check the parameters and body sent",
+    Unauthorized: "check that the token (SENTRY_AUTH_TOKEN) is valid, unexpired and for this "
+    "organization",
+    Forbidden: "check the token's scopes and that the organization has the feature enabled",
+    NotFound: "check the organization and project slugs / ids in the call",
+    Conflict: "the object already exists; fetch it instead of creating it again",
+    RateLimited: "slow down, or lower concurrency",
+    ServerError: "Sentry failed; retry later or check status.sentry.io",
+    ResourceMoved: "the resource was renamed; call again with the new slug",
+    APIError: "see the response body",
+}
+
+
+def snippet(text: str | bytes, limit: int = _SNIPPET) -> str:
+    """A one-line, bounded excerpt of a body for error messages."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _describe(detail: Any) -> str:
+    if detail is None:
+        return ""
+    if isinstance(detail, str):
+        return detail
+    if isinstance(detail, list):
+        return "; ".join(_describe(d) for d in detail)
+    if isinstance(detail, dict):
+        message = detail.get("message")
+        if isinstance(message, str):
+            return message
+        parts = [f"{k}: {_describe(v)}" for k, v in detail.items()]
+        return "; ".join(parts)
+    return str(detail)
+
+
+def extract_detail(body: Any) -> Any:
+    """Pick the human-meaningful part of an error body, whatever shape Sentry used."""
+    if isinstance(body, dict):
+        if "detail" in body:
+            return body["detail"]
+        if "error" in body:
+            return body["error"]
+        return {k: v for k, v in body.items() if k != "schemas"} or None
+    return body
+
+
+def error_from_response(
+    *,
+    status: int,
+    body: Any,
+    method: str,
+    route: str,
+    url: str,
+    retry_after: float | None = None,
+    rate: RateSnapshot | None = None,
+    location: str | None = None,
+) -> APIError:
+    """Build the right :class:`APIError` subclass for an error status and its body.
+
+    ``body`` is the decoded JSON, or a str snippet when the body was not JSON.
+    """
+    if 500 <= status <= 599:
+        cls: type[APIError] = ServerError
+    elif 300 <= status <= 399:
+        cls = ResourceMoved
+    else:
+        cls = _BY_STATUS.get(status, APIError)
+    detail = extract_detail(body)
+    said = snippet(_describe(detail)) if detail is not None else ""
+    message = f"{method} {route} answered {status}"
+    if said:
+        message += f": {said}"
+    message += f" ({_HINTS[cls]}; url: {url})"
+    common: dict[str, Any] = {
+        "status": status,
+        "detail": detail,
+        "body": body,
+        "method": method,
+        "route": route,
+        "url": url,
+    }
+    if cls is RateLimited:
+        return RateLimited(message, retry_after=retry_after, rate=rate, **common)
+    if cls is ResourceMoved:
+        new_slug = body.get("slug") if isinstance(body, dict) else None
+        return ResourceMoved(
+            message,
+            location=location,
+            new_slug=new_slug if isinstance(new_slug, str) else None,
+            **common,
+        )
+    return cls(message, **common)

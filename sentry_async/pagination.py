@@ -1,0 +1,170 @@
+"""Paginator: async iteration over Sentry's paged lists, resumable from any cursor.
+
+Two paging schemes, one interface:
+
+- ``LINK`` (most lists): the ``cursor`` attribute of the ``rel="next"`` Link entry, followed
+  only while ``results="true"``. The URL in the header is never followed: Sentry builds it
+  from its own configured host, which need not be the one you called.
+- ``SCIM``: ``startIndex`` / ``count`` parameters and ``totalResults`` in the body; the
+  cursor is the next ``startIndex``.
+- ``SINGLE``: the endpoint answers one list and has no paging.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from .decode import decode_items
+from .errors import PaginationError
+from .route import Route
+from .session import Session
+from .wire import Answer
+
+__all__ = ["Page", "PageStyle", "Paginator"]
+
+T = TypeVar("T")
+
+
+class PageStyle(enum.Enum):
+    """How an endpoint pages."""
+
+    LINK = "link"
+    SCIM = "scim"
+    SINGLE = "single"
+
+
+@attrs.frozen(slots=True)
+class Page(Generic[T]):
+    """One page: its items, the cursor that fetched it and the one for the next page.
+
+    Save ``next_cursor`` to resume later with ``cursor=`` (None: this was the last page).
+    ``headers`` holds the raw answer headers (e.g. ``X-Hits``).
+    """
+
+    items: list[T]
+    cursor: str | None
+    next_cursor: str | None
+    headers: Mapping[str, str] = attrs.field(repr=False)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+class Paginator(Generic[T]):
+    """An async iterable over every item of a list endpoint, fetched a page at a time.
+
+    ``async for item in paginator`` yields items; ``pages()`` yields :class:`Page` objects;
+    ``collect(limit=None)`` gathers into a list. Each iteration starts again from the
+    cursor given at construction, so a Paginator can be iterated more than once.
+    """
+
+    __slots__ = ("_cursor", "_decode", "_params", "_per_page", "_route", "_session", "_style")
+
+    def __init__(
+        self,
+        session: Session,
+        route: Route,
+        decode: Callable[[Any], T],
+        *,
+        params: Mapping[str, Any] | None = None,
+        cursor: str | None = None,
+        per_page: int | None = None,
+        style: PageStyle = PageStyle.LINK,
+    ) -> None:
+        if per_page is not None and (isinstance(per_page, bool) or per_page < 1):
+            raise ValueError(f"per_page must be a positive int, not {per_page!r}")
+        if style is PageStyle.SINGLE and (cursor is not None or per_page is not None):
+            raise ValueError(f"{route.template} returns a single page: no cursor or per_page")
+        self._session = session
+        self._route = route
+        self._decode = decode
+        self._params = dict(params or {})
+        self._cursor = cursor
+        self._per_page = per_page
+        self._style = style
+
+    def __repr__(self) -> str:
+        return f"<Paginator {self._route.key} cursor={self._cursor!r}>"
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self._items()
+
+    async def _items(self) -> AsyncIterator[T]:
+        async for page in self.pages():
+            for item in page.items:
+                yield item
+
+    async def collect(self, limit: int | None = None) -> list[T]:
+        """Every item (or the first ``limit``) as a list; fetches no page beyond the limit."""
+        if limit is not None and limit < 0:
+            raise ValueError("limit must be >= 0")
+        out: list[T] = []
+        if limit == 0:
+            return out
+        async for page in self.pages():
+            out.extend(page.items)
+            if limit is not None and len(out) >= limit:
+                del out[limit:]
+                break
+        return out
+
+    async def pages(self) -> AsyncIterator[Page[T]]:
+        """Yield each page in turn, starting from the cursor given at construction."""
+        cursor = self._cursor
+        seen: set[str | None] = {cursor}
+        while True:
+            answer = await self._session.send(self._route, params=self._query(cursor))
+            page = self._page(answer, cursor)
+            yield page
+            cursor = page.next_cursor
+            if cursor is None:
+                return
+            if cursor in seen:
+                raise PaginationError(
+                    f"{self._route.key}: the server sent cursor {cursor!r} a second time; "
+                    "stopped instead of looping forever (the pages so far were delivered)"
+                )
+            seen.add(cursor)
+
+    def _query(self, cursor: str | None) -> dict[str, Any]:
+        query = dict(self._params)
+        if self._style is PageStyle.SCIM:
+            query["startIndex"] = cursor or "1"
+            query["count"] = self._per_page
+        elif self._style is PageStyle.LINK:
+            query["cursor"] = cursor
+            query["per_page"] = self._per_page
+        return query
+
+    def _page(self, answer: Answer, cursor: str | None) -> Page[T]:
+        name = self._route.template
+        if self._style is PageStyle.SCIM:
+            return self._scim_page(answer, cursor)
+        items = decode_items(answer, answer.payload, self._decode, f"items of {name}")
+        following = answer.next_cursor if self._style is PageStyle.LINK else None
+        return Page(items=items, cursor=cursor, next_cursor=following, headers=answer.headers)
+
+    def _scim_page(self, answer: Answer, cursor: str | None) -> Page[T]:
+        body = answer.payload
+        resources = body.get("Resources") if isinstance(body, dict) else None
+        items = decode_items(answer, resources, self._decode, "SCIM resources")
+        start = _as_int(body.get("startIndex")) or _as_int(cursor) or 1
+        total = _as_int(body.get("totalResults"))
+        following = None
+        if items and total is not None and start + len(items) - 1 < total:
+            following = str(start + len(items))
+        return Page(items=items, cursor=cursor, next_cursor=following, headers=answer.headers)
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None

@@ -1,0 +1,120 @@
+"""Retry policy: whether, and after how long, to try a request again. Pure.
+
+``decide`` is a function of (policy, method, what went wrong, attempt, time spent, a random
+number): no clock, no sleeping, no HTTP. The session turns its answer into a wait.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+
+from .errors import RateLimited, SentryError, ServerError, TransportError
+
+__all__ = ["IDEMPOTENT_METHODS", "Failure", "RetryPolicy", "backoff", "classify", "decide"]
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+class Failure(enum.Enum):
+    """What went wrong with one attempt, as far as retrying cares."""
+
+    NOT_SENT = "not sent"  # connection refused / DNS: the server never saw the request
+    TIMEOUT = "timeout"  # sent, no answer in time
+    CONNECTION_LOST = "connection lost"  # sent, connection broke before a full answer
+    RATE_LIMITED = "rate limited"  # 429: the server refused without acting
+    SERVER_ERROR = "server error"  # 5xx
+
+    @property
+    def server_may_have_acted(self) -> bool:
+        return self in (Failure.TIMEOUT, Failure.CONNECTION_LOST, Failure.SERVER_ERROR)
+
+
+def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if value < 0:
+        raise ValueError(f"{attribute.name} must be >= 0, not {value!r}")
+
+
+@attrs.frozen(slots=True)
+class RetryPolicy:
+    """How hard to retry.
+
+    - ``attempts``: tries per call counting the first, for errors (5xx, timeouts, broken
+      connections). 429 waits are not counted here: they are bounded by ``deadline``.
+    - Backoff before error retry *n* is uniform in ``[0, min(max_backoff, initial * 2**(n-1))]``
+      ("full jitter"), so a crowd of clients does not retry in lock-step.
+    - ``deadline``: seconds for the whole call, waits included; None for no bound.
+    - ``max_rate_limit_wait``: the longest single wait for a rate-limit window to reset; a
+      longer one raises :class:`~sentry_async.errors.RateLimited` instead.
+    """
+
+    attempts: int = attrs.field(default=4, validator=attrs.validators.ge(1))
+    initial_backoff: float = attrs.field(default=0.5, validator=_positive)
+    max_backoff: float = attrs.field(default=20.0, validator=_positive)
+    multiplier: float = attrs.field(default=2.0, validator=attrs.validators.ge(1.0))
+    deadline: float | None = 300.0
+    max_rate_limit_wait: float = attrs.field(default=120.0, validator=_positive)
+    retry_rate_limited: bool = True
+
+    @classmethod
+    def disabled(cls) -> RetryPolicy:
+        """Never retry, not even after a 429."""
+        return cls(attempts=1, retry_rate_limited=False)
+
+
+def backoff(policy: RetryPolicy, attempt: int, jitter: float) -> float:
+    """The wait before error retry number ``attempt`` (1-based); ``jitter`` in [0, 1)."""
+    cap = min(policy.max_backoff, policy.initial_backoff * policy.multiplier ** (attempt - 1))
+    return cap * jitter
+
+
+def decide(
+    policy: RetryPolicy,
+    method: str,
+    failure: Failure,
+    *,
+    attempt: int,
+    elapsed: float,
+    wait_hint: float | None = None,
+    jitter: float = 1.0,
+) -> float | None:
+    """Seconds to wait before trying again, or None to stop and raise.
+
+    ``attempt`` counts error attempts made so far (1 after the first failure); ``elapsed`` is
+    the time the call has taken; ``wait_hint`` is the server's own idea of when to come back
+    (Retry-After or the window reset), used for 429s.
+    """
+    if failure is Failure.RATE_LIMITED:
+        if not policy.retry_rate_limited:
+            return None
+        delay = wait_hint if wait_hint is not None else backoff(policy, max(attempt, 1), jitter)
+        if delay > policy.max_rate_limit_wait:
+            return None
+    else:
+        if failure.server_may_have_acted and method.upper() not in IDEMPOTENT_METHODS:
+            return None  # re-sending could apply the write twice
+        if attempt >= policy.attempts:
+            return None
+        delay = backoff(policy, attempt, jitter)
+    if policy.deadline is not None and elapsed + delay > policy.deadline:
+        return None
+    return max(0.0, delay)
+
+
+_TRANSPORT_FAILURES = {
+    "connect": Failure.NOT_SENT,
+    "timeout": Failure.TIMEOUT,
+    "connection lost": Failure.CONNECTION_LOST,
+}
+
+
+def classify(error: SentryError) -> Failure | None:
+    """The retry-relevant kind of an error; None for errors no retry can fix (4xx, TLS)."""
+    if isinstance(error, RateLimited):
+        return Failure.RATE_LIMITED
+    if isinstance(error, ServerError):
+        return Failure.SERVER_ERROR
+    if isinstance(error, TransportError):
+        return _TRANSPORT_FAILURES.get(error.reason)
+    return None

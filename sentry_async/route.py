@@ -1,0 +1,61 @@
+"""Routes: a method plus a path template, and the safe way to fill the template in."""
+
+from __future__ import annotations
+
+import string
+from urllib.parse import quote
+
+import attrs
+
+__all__ = ["Route", "encode_segment"]
+
+_FORMATTER = string.Formatter()
+
+
+def encode_segment(value: object, name: str = "value") -> str:
+    """Percent-encode one path parameter so it stays exactly one path segment.
+
+    Every reserved character is encoded (``/``, ``?``, ``#``, ``%``...), and so are the dots
+    of ``.`` and ``..``, which would otherwise be collapsed by URL normalisation and address
+    the parent endpoint. Empty values are refused before any request is made.
+    """
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise TypeError(f"{name} must be a str or int, not {type(value).__name__}")
+    text = str(value)
+    if not text.strip():
+        raise ValueError(f"{name} must not be empty")
+    encoded = quote(text, safe="")
+    if set(encoded) == {"."}:
+        encoded = encoded.replace(".", "%2E")
+    return encoded
+
+
+@attrs.frozen(slots=True)
+class Route:
+    """A concrete request target, remembered by its template.
+
+    ``key`` (``"GET /projects/{org}/{project}/"``) names the route in rate-limit state, logs
+    and errors; ``path`` is the encoded concrete path relative to ``/api/0``.
+    """
+
+    method: str
+    template: str
+    path: str
+
+    @classmethod
+    def build(cls, method: str, template: str, **params: object) -> Route:
+        """Fill ``template``'s ``{name}`` fields with single-segment-encoded ``params``."""
+        names = [field for _, field, _, _ in _FORMATTER.parse(template) if field]
+        missing = set(names) - params.keys()
+        extra = params.keys() - set(names)
+        if missing or extra:
+            raise TypeError(f"{template}: missing {sorted(missing)}, unexpected {sorted(extra)}")
+        encoded = {name: encode_segment(params[name], name) for name in names}
+        return cls(method.upper(), template, template.format_map(encoded))
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.template}"
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,0 +1,35 @@
+"""Shared fixtures for unit tests: a manual clock, aioresponses, a client bound to both."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from aioresponses import aioresponses
+
+from sentry_async import ManualClock, RetryPolicy, SentryClient
+
+API = "https://sentry.example/api/0"
+TOKEN = "sntryu_" + "f00d" * 16
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def mocked() -> Iterator[aioresponses]:
+    with aioresponses() as m:
+        yield m
+
+
+@pytest.fixture
+async def sentry(clock: ManualClock) -> AsyncIterator[SentryClient]:
+    async with SentryClient(
+        TOKEN,
+        "https://sentry.example",
+        clock=clock,
+        retry=RetryPolicy(attempts=3, deadline=600.0),
+    ) as client:
+        yield client
