@@ -1,0 +1,104 @@
+"""Typed models of Sentry API resources and the converter that decodes them.
+
+Every model is a frozen, slotted attrs class with snake_case attributes and aware UTC
+datetimes. Each keeps the JSON object it was decoded from in ``raw`` (left out of equality
+and repr), so fields Sentry adds later stay reachable.
+"""
+
+from ._converter import (
+    ModelDecodeError,
+    converter,
+    json_name,
+    structure,
+    structurer,
+)
+from ._time import format_datetime, parse_datetime
+from .common import Avatar
+from .hooks import ServiceHook
+from .integrations import (
+    ExternalIssue,
+    SentryAppInstallation,
+    SentryAppInstallationApp,
+    SentryAppInstallationOrganization,
+)
+from .keys import ClientKey, ClientKeyDsn, ClientKeyRateLimit
+from .members import Member, MemberTeamRole, MemberUser, MemberUserEmail
+from .organizations import (
+    Organization,
+    OrganizationLinks,
+    OrganizationQuota,
+    OrganizationStatus,
+)
+from .projects import (
+    Project,
+    ProjectTeam,
+    ProjectUser,
+    StatPoint,
+    TagValue,
+    decode_stat_points,
+)
+from .relay import RelayUsage
+from .repos import Commit, CommitAuthor, Repository, RepositoryProvider
+from .resolve import (
+    Event,
+    EventIdResolution,
+    EventTag,
+    Group,
+    GroupProject,
+    ShortIdResolution,
+)
+from .scim import ScimEmail, ScimListResponse, ScimMeta, ScimName, ScimUser
+from .stats import StatsGroup, StatsV2
+from .teams import Team
+
+__all__ = [
+    "Avatar",
+    "ClientKey",
+    "ClientKeyDsn",
+    "ClientKeyRateLimit",
+    "Commit",
+    "CommitAuthor",
+    "Event",
+    "EventIdResolution",
+    "EventTag",
+    "ExternalIssue",
+    "Group",
+    "GroupProject",
+    "Member",
+    "MemberTeamRole",
+    "MemberUser",
+    "MemberUserEmail",
+    "ModelDecodeError",
+    "Organization",
+    "OrganizationLinks",
+    "OrganizationQuota",
+    "OrganizationStatus",
+    "Project",
+    "ProjectTeam",
+    "ProjectUser",
+    "RelayUsage",
+    "Repository",
+    "RepositoryProvider",
+    "ScimEmail",
+    "ScimListResponse",
+    "ScimMeta",
+    "ScimName",
+    "ScimUser",
+    "SentryAppInstallation",
+    "SentryAppInstallationApp",
+    "SentryAppInstallationOrganization",
+    "ServiceHook",
+    "ShortIdResolution",
+    "StatPoint",
+    "StatsGroup",
+    "StatsV2",
+    "TagValue",
+    "Team",
+    "converter",
+    "decode_stat_points",
+    "format_datetime",
+    "json_name",
+    "parse_datetime",
+    "structure",
+    "structurer",
+]

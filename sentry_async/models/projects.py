@@ -1,0 +1,139 @@
+"""Projects and what hangs off them: teams, users, tag values and stats points."""
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ._time import parse_datetime
+from .common import Avatar
+
+if TYPE_CHECKING:
+    from .organizations import Organization
+
+__all__ = [
+    "Project",
+    "ProjectTeam",
+    "ProjectUser",
+    "StatPoint",
+    "TagValue",
+    "decode_stat_points",
+]
+
+
+@attrs.frozen(kw_only=True)
+class ProjectTeam:
+    """The short team reference embedded in projects."""
+
+    id: str
+    slug: str
+    name: str | None = None
+    raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class Project:
+    """A project, from the organization list or the project details endpoint.
+
+    List items omit ``status``, ``organization``, ``options`` and friends; those keep their
+    defaults. Everything else Sentry sends stays reachable in ``raw``.
+    """
+
+    id: str
+    slug: str
+    name: str
+    date_created: datetime
+    #: Platform identifier such as ``python``. Sentry sends ``""`` for projects created without
+    #: one; that is decoded as None, so "no platform" has a single spelling.
+    platform: str | None = None
+    platforms: list[str] = attrs.field(factory=list)
+    #: None until the project receives its first event.
+    first_event: datetime | None = None
+    first_transaction_event: bool = False
+    #: ``active``, ``pending_deletion``... (details only; plain ``str``: Sentry adds values).
+    status: str | None = None
+    is_bookmarked: bool = False
+    is_member: bool = False
+    has_access: bool = False
+    is_public: bool | None = None
+    is_internal: bool | None = None
+    color: str | None = None
+    features: list[str] = attrs.field(factory=list)
+    access: list[str] = attrs.field(factory=list)
+    environments: list[str] = attrs.field(factory=list)
+    #: The owning team; None for projects without one.
+    team: ProjectTeam | None = None
+    teams: list[ProjectTeam] = attrs.field(factory=list)
+    avatar: Avatar | None = None
+    #: Summary of the owning organization (details only).
+    organization: "Organization | None" = None
+    #: Raw ``sentry:*``, ``filters:*``... project options (details only).
+    options: Mapping[str, Any] = attrs.field(factory=dict)
+    raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class ProjectUser:
+    """A user seen by a project's SDK events (not a Sentry account)."""
+
+    id: str
+    #: ``email:...``, ``id:...``, ``username:...`` or ``ip:...``: how the user is tagged.
+    tag_value: str | None = None
+    identifier: str | None = None
+    username: str | None = None
+    email: str | None = None
+    name: str | None = None
+    ip_address: str | None = None
+    avatar_url: str | None = None
+    hash: str | None = None
+    #: Often null: Sentry does not always know when the user was first seen.
+    date_created: datetime | None = None
+    raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class TagValue:
+    """One value of a tag key, with how often and when it was seen."""
+
+    name: str
+    key: str | None = None
+    value: str | None = None
+    count: int | None = None
+    last_seen: datetime | None = None
+    first_seen: datetime | None = None
+    raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class StatPoint:
+    """One bucket of project stats v1: events counted from ``timestamp`` on.
+
+    The wire sends a bare ``[epoch_seconds, count]`` pair, so ``raw`` stays empty.
+    """
+
+    timestamp: datetime
+    count: int
+    raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+    @classmethod
+    def from_pair(cls, value: Any) -> "StatPoint":
+        """Decode one ``[epoch_seconds, count]`` pair."""
+        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
+            raise TypeError(f"expected a [timestamp, count] pair, got {type(value).__name__}")
+        if len(value) != 2:
+            raise ValueError(f"expected a [timestamp, count] pair, got {len(value)} items")
+        ts, count = value
+        if count.__class__ is not int:
+            if count.__class__ is float and count.is_integer():
+                count = int(count)
+            else:
+                raise TypeError(f"stat count must be an integer, got {count!r}")
+        return cls(timestamp=parse_datetime(ts), count=count)
+
+
+def decode_stat_points(data: Iterable[Any]) -> list[StatPoint]:
+    """Decode a project stats v1 body (``[[epoch_seconds, count], ...]``)."""
+    if isinstance(data, (str, bytes, Mapping)):
+        raise TypeError(f"expected a list of [timestamp, count] pairs, got {type(data).__name__}")
+    return [StatPoint.from_pair(item) for item in data]

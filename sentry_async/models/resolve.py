@@ -1,0 +1,106 @@
+"""Short-id and event-id lookups, with lean issue (group) and event models."""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "Event",
+    "EventIdResolution",
+    "EventTag",
+    "Group",
+    "GroupProject",
+    "ShortIdResolution",
+]
+
+
+@attrs.frozen(kw_only=True)
+class GroupProject:
+    """The project an issue belongs to."""
+
+    id: str
+    slug: str
+    name: str | None = None
+    #: ``""`` is decoded as None, as for projects.
+    platform: str | None = None
+    raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class Group:
+    """An issue (Sentry calls it a group). Lean: the rest of the payload is in ``raw``."""
+
+    id: str
+    short_id: str | None = None
+    title: str
+    culprit: str | None = None
+    permalink: str | None = None
+    #: ``unresolved``, ``resolved``, ``ignored``... (plain ``str``).
+    status: str | None = None
+    substatus: str | None = None
+    level: str | None = None
+    #: Sentry sends this count as a string; it is decoded as an int.
+    count: int = 0
+    user_count: int = 0
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    #: ``""`` is decoded as None, as for projects.
+    platform: str | None = None
+    project: GroupProject | None = None
+    raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class EventTag:
+    """One tag of an event."""
+
+    key: str
+    value: str | None = None
+    raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class Event:
+    """An error event. Lean: entries, contexts, SDK data and the rest are in ``raw``."""
+
+    #: Sentry's internal row id; ``event_id`` is the 32-hex id SDKs report.
+    id: str
+    event_id: str
+    group_id: str | None = None
+    project_id: str | None = None
+    title: str | None = None
+    message: str | None = None
+    #: ``""`` is decoded as None, as for projects.
+    platform: str | None = None
+    type: str | None = None
+    location: str | None = None
+    date_created: datetime | None = None
+    date_received: datetime | None = None
+    tags: list[EventTag] = attrs.field(factory=list)
+    raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class ShortIdResolution:
+    """What a short id such as ``WEB-1A`` points at."""
+
+    organization_slug: str
+    project_slug: str
+    group_id: str
+    short_id: str
+    group: Group
+    raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class EventIdResolution:
+    """Where an event id lives: its organization, project, issue and the event itself."""
+
+    organization_slug: str
+    project_slug: str
+    group_id: str
+    event_id: str
+    event: Event
+    raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
