@@ -10,7 +10,7 @@ import enum
 
 import attrs
 
-from .errors import RateLimited, SentryError, ServerError, TransportError
+from .errors import DecodeError, RateLimited, SentryError, ServerError, TransportError
 
 __all__ = ["IDEMPOTENT_METHODS", "Failure", "RetryPolicy", "backoff", "classify", "decide"]
 
@@ -25,6 +25,7 @@ class Failure(enum.Enum):
     CONNECTION_LOST = "connection lost"  # sent, connection broke before a full answer
     RATE_LIMITED = "rate limited"  # 429: the server refused without acting
     SERVER_ERROR = "server error"  # 5xx
+    MALFORMED = "malformed answer"  # 2xx whose body is not JSON (cut short, a proxy's page)
 
     @property
     def server_may_have_acted(self) -> bool:
@@ -92,7 +93,9 @@ def decide(
         if delay > policy.max_rate_limit_wait:
             return None
     else:
-        if failure.server_may_have_acted and method.upper() not in IDEMPOTENT_METHODS:
+        if method.upper() not in IDEMPOTENT_METHODS and (
+            failure.server_may_have_acted or failure is Failure.MALFORMED
+        ):
             return None  # re-sending could apply the write twice
         if attempt >= policy.attempts:
             return None
@@ -110,11 +113,17 @@ _TRANSPORT_FAILURES = {
 
 
 def classify(error: SentryError) -> Failure | None:
-    """The retry-relevant kind of an error; None for errors no retry can fix (4xx, TLS)."""
+    """The retry-relevant kind of an error; None for errors no retry can fix (4xx, TLS).
+
+    A 2xx body that is not JSON counts (a cut-off answer is worth one more GET); a body that
+    is JSON of the wrong shape is decoded after the pipeline and never retried.
+    """
     if isinstance(error, RateLimited):
         return Failure.RATE_LIMITED
     if isinstance(error, ServerError):
         return Failure.SERVER_ERROR
     if isinstance(error, TransportError):
         return _TRANSPORT_FAILURES.get(error.reason)
+    if isinstance(error, DecodeError):
+        return Failure.MALFORMED
     return None

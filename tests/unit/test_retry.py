@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sentry_async.errors import NotFound, RateLimited, ServerError, TransportError
+from sentry_async.errors import DecodeError, NotFound, RateLimited, ServerError, TransportError
 from sentry_async.retry import Failure, RetryPolicy, backoff, classify, decide
 
 POLICY = RetryPolicy(attempts=4, initial_backoff=0.5, max_backoff=4.0, deadline=60.0)
@@ -85,6 +85,12 @@ def _api(cls: type, status: int):  # type: ignore[no-untyped-def]
     )
 
 
+def test_malformed_answers_retry_reads_but_never_writes() -> None:
+    assert decide(POLICY, "GET", Failure.MALFORMED, attempt=1, elapsed=0.0) == 0.5
+    assert decide(POLICY, "POST", Failure.MALFORMED, attempt=1, elapsed=0.0) is None
+    assert not Failure.MALFORMED.server_may_have_acted  # a 2xx: it did act, and said so
+
+
 def test_classify_errors() -> None:
     def transport(reason: str) -> TransportError:
         return TransportError("x", method="GET", route="/", url="u", reason=reason)
@@ -96,3 +102,5 @@ def test_classify_errors() -> None:
     assert classify(transport("timeout")) is Failure.TIMEOUT
     assert classify(transport("connection lost")) is Failure.CONNECTION_LOST
     assert classify(transport("tls")) is None
+    bad = DecodeError("x", method="GET", route="/", url="u", status=200, snippet="<html>")
+    assert classify(bad) is Failure.MALFORMED

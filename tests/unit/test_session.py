@@ -322,10 +322,33 @@ async def test_empty_slug_raises_before_any_request(
     assert mocked.requests == {}
 
 
-async def test_html_with_200_is_a_decode_error(sentry: SentryClient, mocked: aioresponses) -> None:
-    mocked.get(f"{API}/organizations/acme/", body="<html>Sign in</html>", content_type="text/html")
+async def test_html_with_200_is_a_decode_error_after_retries(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    url = f"{API}/organizations/acme/"
+    mocked.get(url, body="<html>Sign in</html>", content_type="text/html", repeat=True)
     with pytest.raises(DecodeError, match="Sign in"):
         await sentry.organizations.get("acme")
+    assert len(calls(mocked, "GET", url)) == 3
+
+
+async def test_truncated_answer_to_a_get_is_fetched_again(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    url = f"{API}/organizations/acme/"
+    mocked.get(url, body='{"id": "1", "slu', content_type="application/json")
+    mocked.get(url, payload=ORG)
+    assert (await sentry.organizations.get("acme")).slug == "acme"
+
+
+async def test_malformed_answer_to_a_post_is_not_resent(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    url = f"{API}/organizations/acme/members/"
+    mocked.post(url, status=201, body='{"id": "70", "em', repeat=True)
+    with pytest.raises(DecodeError):
+        await sentry.members.add("acme", email="new@acme.test")
+    assert len(calls(mocked, "POST", url)) == 1
 
 
 async def test_wrong_json_shape_is_a_decode_error(
@@ -337,14 +360,6 @@ async def test_wrong_json_shape_is_a_decode_error(
     mocked.get(f"{API}/organizations/acme/projects/", payload={"not": "a list"})
     with pytest.raises(DecodeError, match="a list of"):
         await sentry.projects.list("acme").collect()
-
-
-async def test_truncated_json_is_a_decode_error(sentry: SentryClient, mocked: aioresponses) -> None:
-    mocked.get(
-        f"{API}/organizations/acme/", body='{"id": "1", "slu', content_type="application/json"
-    )
-    with pytest.raises(DecodeError):
-        await sentry.organizations.get("acme")
 
 
 async def test_token_never_appears_in_reprs_logs_or_errors(
