@@ -521,3 +521,29 @@ def scim_list(resources: list[JSON], *, start_index: int = 1, total: int | None 
         "itemsPerPage": len(resources),
         "Resources": resources,
     }
+
+
+def stats_v2_by_project() -> JSON:
+    """``stats_v2`` grouped by ``project``: Sentry then sends totals only, no ``series``."""
+    return {
+        "start": "2024-02-26T00:00:00Z",
+        "end": "2024-02-29T00:00:00Z",
+        "intervals": ["2024-02-26T00:00:00Z", "2024-02-27T00:00:00Z", "2024-02-28T00:00:00Z"],
+        "groups": [
+            {"by": {"project": 5102}, "totals": {"sum(quantity)": 4410}},
+            {"by": {"project": 5188}, "totals": {"sum(quantity)": 0}},
+        ],
+    }
+
+
+SCIM_ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+
+
+def scim_error(detail: str | None = None, *, scim_type: str | None = None) -> JSON:
+    """A SCIM error envelope (``detail`` and/or ``scimType`` beside ``schemas``)."""
+    body: JSON = {"schemas": [SCIM_ERROR]}
+    if detail is not None:
+        body["detail"] = detail
+    if scim_type is not None:
+        body["scimType"] = scim_type
+    return body

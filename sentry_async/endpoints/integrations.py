@@ -18,15 +18,34 @@ class Integrations(Endpoint):
 
     __slots__ = ()
 
-    def list_installations(self, org: str) -> Paginator[SentryAppInstallation]:
-        """Sentry Apps installed in the organization."""
+    def list_installations(
+        self, org: str, *, cursor: str | None = None, per_page: int | None = None
+    ) -> Paginator[SentryAppInstallation]:
+        """Sentry Apps installed in the organization, newest first."""
         route = Route.build("GET", "/organizations/{org}/sentry-app-installations/", org=org)
-        return self._paginate(route, SentryAppInstallation)
+        return self._paginate(route, SentryAppInstallation, cursor=cursor, per_page=per_page)
 
-    def list_external_issues(self, installation_uuid: str) -> Paginator[ExternalIssue]:
-        """External issues an installation has linked to Sentry issues."""
-        route = Route.build("GET", _EXTERNAL, uuid=installation_uuid)
-        return self._paginate(route, ExternalIssue)
+    def list_external_issues(
+        self,
+        org: str,
+        issue_id: str | int,
+        *,
+        cursor: str | None = None,
+        per_page: int | None = None,
+    ) -> Paginator[ExternalIssue]:
+        """External issues linked to one Sentry issue, by every app (see ``service_type``).
+
+        Sentry has no list under ``/sentry-app-installations/{uuid}/external-issues/`` (that
+        path only takes POST); links are listed per issue, at
+        ``/organizations/{org}/issues/{issue_id}/external-issues/``.
+        """
+        route = Route.build(
+            "GET",
+            "/organizations/{org}/issues/{issue_id}/external-issues/",
+            org=org,
+            issue_id=issue_id,
+        )
+        return self._paginate(route, ExternalIssue, cursor=cursor, per_page=per_page)
 
     async def create_external_issue(
         self,
@@ -37,7 +56,10 @@ class Integrations(Endpoint):
         project: str,
         identifier: str,
     ) -> ExternalIssue:
-        """Link a Sentry issue to an issue in your app (Sentry answers 200, not 201)."""
+        """Link Sentry issue ``issue_id`` to an issue in your app (Sentry answers 200, not
+        201). ``project`` and ``identifier`` name it in your tracker (shown as
+        ``project#identifier``). Needs the installation's token; a POST, never re-sent after
+        an unclear failure."""
         body = to_wire(
             {
                 "issue_id": int(issue_id),

@@ -16,7 +16,7 @@ from ..models import (
     StatsV2,
 )
 from ..models._outgoing import to_wire
-from ..pagination import Paginator
+from ..pagination import PageStyle, Paginator
 from ..route import Route
 from ..sentinel import UNSET, Unset
 from ._base import Endpoint
@@ -110,15 +110,22 @@ class Organizations(Endpoint):
         outcome: str | Sequence[str] | None = None,
     ) -> StatsV2:
         """Usage statistics (``/stats_v2/``): e.g. ``field="sum(quantity)"``,
-        ``group_by=["outcome", "category"]``, and ``stats_period="14d"`` or ``start``/``end``.
+        ``group_by=["outcome", "category"]``, and ``stats_period="14d"`` or ``start``/``end``
+        (aware datetimes, sent as ISO 8601 UTC). ``group_by``, ``category``, ``project``
+        (numeric project ids; ``-1`` for all) and ``outcome`` take one value or several,
+        sent as repeated parameters. Grouping by ``project`` makes Sentry leave out the
+        ``series`` of each group (only ``totals``).
         """
+        group_by_values = _many(group_by)
+        if not group_by_values:
+            raise ValueError("group_by needs at least one dimension (Sentry requires groupBy)")
         if stats_period is not None and (start is not None or end is not None):
             raise ValueError("give either stats_period or start/end, not both")
         if (start is None) != (end is None):
             raise ValueError("start and end go together")
         params = {
             "field": field,
-            "groupBy": _many(group_by),
+            "groupBy": group_by_values,
             "statsPeriod": stats_period,
             "interval": interval,
             "start": _iso(start) if start is not None else None,
@@ -131,9 +138,13 @@ class Organizations(Endpoint):
         return await self._fetch(route, StatsV2, params=params)
 
     def list_relay_usage(self, org: str) -> Paginator[RelayUsage]:
-        """Trusted relays that have connected to the organization."""
+        """Trusted relays that have connected to the organization (one unpaged list).
+
+        Sentry answers 404 with an empty body when the organization lacks the ``relay``
+        feature, as for an unknown organization.
+        """
         route = Route.build("GET", "/organizations/{org}/relay_usage/", org=org)
-        return self._paginate(route, RelayUsage)
+        return self._paginate(route, RelayUsage, style=PageStyle.SINGLE)
 
     def list_client_keys(
         self,
@@ -144,7 +155,14 @@ class Organizations(Endpoint):
         cursor: str | None = None,
         per_page: int | None = None,
     ) -> Paginator[ClientKey]:
-        """Client keys (DSNs) of every project; ``status`` is ``active`` or ``inactive``."""
+        """Client keys (DSNs) of every project, newest first.
+
+        ``team`` (slug or id) keeps the keys of that team's projects; ``status`` is
+        ``active`` or ``inactive`` (Sentry answers an empty list for any other value, so it
+        is refused here). Sentry's page size defaults to 10 for this list.
+        """
+        if status is not None and status not in ("active", "inactive"):
+            raise ValueError(f"status must be 'active' or 'inactive', not {status!r}")
         route = Route.build("GET", "/organizations/{org}/project-keys/", org=org)
         params = {"team": team, "status": status}
         return self._paginate(route, ClientKey, params=params, cursor=cursor, per_page=per_page)

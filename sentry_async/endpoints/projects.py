@@ -57,11 +57,22 @@ class Projects(Endpoint):
         team: str,
         *,
         name: str,
-        slug: str | Unset = UNSET,
-        platform: str | Unset = UNSET,
+        slug: str | Unset | None = None,
+        platform: str | Unset | None = None,
     ) -> Project:
-        """Create a project owned by ``team``. A POST: never re-sent after an unclear failure."""
-        body = to_wire({"name": name, "slug": slug, "platform": platform})
+        """Create a project owned by ``team`` (Sentry answers 201 with the project).
+
+        ``slug`` and ``platform`` are sent only when given; None lets Sentry derive the slug
+        from the name and leaves the platform unset. A POST: never re-sent after an unclear
+        failure; a slug already taken answers Conflict.
+        """
+        body = to_wire(
+            {
+                "name": name,
+                "slug": UNSET if slug is None else slug,
+                "platform": UNSET if platform is None else platform,
+            }
+        )
         route = Route.build("POST", "/teams/{org}/{team}/projects/", org=org, team=team)
         return await self._fetch(route, Project, json=body)
 
@@ -154,7 +165,8 @@ class Projects(Endpoint):
     async def create_hook(
         self, org: str, project: str, *, url: str, events: Sequence[str]
     ) -> ServiceHook:
-        """Register a service hook; keep the returned ``secret`` to verify deliveries."""
+        """Register a service hook (Sentry answers 201); keep the returned ``secret`` to verify
+        deliveries. Needs a user token: Sentry answers 401 to tokens without a user."""
         if isinstance(events, str):
             raise TypeError("events must be a sequence of event names, not one string")
         body = to_wire({"url": url, "events": list(events)})
@@ -174,12 +186,18 @@ class Projects(Endpoint):
         *,
         url: str | Unset = UNSET,
         events: Sequence[str] | Unset = UNSET,
+        is_active: bool | Unset = UNSET,
     ) -> ServiceHook:
-        """Change a hook's URL and/or events; only what is given is sent."""
+        """Change a hook's URL, events or state (``is_active=False`` disables it); only what
+        is given is sent."""
         if isinstance(events, str):
             raise TypeError("events must be a sequence of event names, not one string")
         body = to_wire(
-            {"url": url, "events": events if isinstance(events, Unset) else list(events)}
+            {
+                "url": url,
+                "events": events if isinstance(events, Unset) else list(events),
+                "is_active": is_active,
+            }
         )
         route = Route.build("PUT", _HOOK, org=org, project=project, hook_id=hook_id)
         return await self._fetch(route, ServiceHook, json=body)

@@ -85,7 +85,8 @@ class Scim(Endpoint):
         return self._decode(answer, ScimUser)
 
     async def set_active(self, org: str, user_id: str | int, active: bool) -> ScimUser | None:
-        """Set ``active``; ``False`` deactivates, which in Sentry removes the member (204)."""
+        """Set ``active``; ``False`` deactivates, which in Sentry removes the member (204 ->
+        None). Sentry supports no other PATCH: ``True`` answers BadRequest."""
         operation = {"op": "replace", "path": "active", "value": bool(active)}
         return await self.patch_user(org, user_id, [operation])
 
