@@ -17,8 +17,16 @@ async def list_installations(ctx: Ctx) -> Reply:
     return paged_reply(ctx, installations, lambda inst: installation_json(inst, ctx.org))
 
 
-async def list_external_issues(ctx: Ctx) -> Reply:
-    return paged_reply(ctx, installation_of(ctx).external_issues, external_issue_json)
+async def list_issue_external_issues(ctx: Ctx) -> Reply:
+    """Sentry lists external issues per Sentry issue, across the org's installations."""
+    issue_id = ctx.params["issue_id"]
+    linked = [
+        issue
+        for installation in ctx.org.installations.values()
+        for issue in installation.external_issues
+        if issue.issue_id == issue_id
+    ]
+    return json_reply([external_issue_json(issue) for issue in linked])
 
 
 async def create_external_issue(ctx: Ctx) -> Reply:
@@ -52,7 +60,9 @@ async def delete_external_issue(ctx: Ctx) -> Reply:
 _ISSUES = "/sentry-app-installations/{uuid}/external-issues/"
 ROUTES = [
     Route("GET", "/organizations/{org}/sentry-app-installations/", list_installations),
-    Route("GET", _ISSUES, list_external_issues),
+    Route(
+        "GET", "/organizations/{org}/issues/{issue_id}/external-issues/", list_issue_external_issues
+    ),
     Route("POST", _ISSUES, create_external_issue),
     Route("DELETE", _ISSUES + "{external_issue_id}/", delete_external_issue),
 ]

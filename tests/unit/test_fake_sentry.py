@@ -517,7 +517,7 @@ async def test_unknown_things_answer_404(fake: FakeSentry, http: aiohttp.ClientS
         "/organizations/nope/projects/",
         "/projects/acme/nope/",
         "/organizations/acme/members/999999/",
-        "/sentry-app-installations/nope/external-issues/",
+        "/organizations/nope/issues/1/external-issues/",
         "/organizations/acme/repos/999/commits/",
         "/nothing/here/",
         "/organizations/acme/projects",  # no trailing slash
@@ -759,8 +759,12 @@ async def test_external_issue_lifecycle(fake: FakeSentry, http: aiohttp.ClientSe
     status, issue, _ = await call(http, "POST", url, request)
     assert status == 200  # not 201: Sentry answers 200 here
     assert issue["issueId"] == "1" and issue["displayName"] == "OPS#9"
-    _, listed, _ = await call(http, "GET", url)
+    listing = f"{fake.api_url}/organizations/acme/issues/1/external-issues/"
+    _, listed, _ = await call(http, "GET", listing)
     assert issue in listed
+    _, other, _ = await call(http, "GET", listing.replace("/1/", "/2/"))
+    assert issue not in other
+    assert (await call(http, "GET", url))[0] == 405  # Sentry lists per issue, not here
     assert (await call(http, "POST", url, {"issueId": 1}))[0] == 400
     assert (await call(http, "DELETE", f"{url}{issue['id']}/"))[:2] == (204, None)
     assert (await call(http, "DELETE", f"{url}{issue['id']}/"))[0] == 404
