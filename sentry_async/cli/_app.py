@@ -1,0 +1,289 @@
+"""The ``audit`` command from start to exit status: set up, gather, report, map errors.
+
+Exit statuses: 0 done; 1 other Sentry error (or the report could not be written); 2 usage;
+3 token missing or rejected; 4 organization not found; 5 network; 128 + signal number when
+interrupted (130 Ctrl-C, 143 SIGTERM). Every failure is one line on stderr saying what to
+do; none shows a traceback (unless ``SENTRY_ASYNC_DEBUG`` is set) or the token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TextIO
+
+from sentry_async import (
+    ConfigurationError,
+    NotFound,
+    SentryClient,
+    SentryError,
+    TransportError,
+    Unauthorized,
+)
+from sentry_async.client import DEFAULT_BASE_URL
+
+from ._args import PROG, AuditOptions, parse
+from ._collect import Collector
+from ._demo import DEMO_SIZES, demo_server
+from ._output import write_atomic
+from ._progress import make_progress, use_rich_for
+from ._report import Report, build_report, render_csv, render_json, render_markdown
+from ._signals import Interrupt, handle_signals
+from ._table import render_plain
+
+__all__ = [
+    "EXIT_AUTH",
+    "EXIT_ERROR",
+    "EXIT_NETWORK",
+    "EXIT_OK",
+    "EXIT_ORG_NOT_FOUND",
+    "EXIT_USAGE",
+    "run",
+]
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_AUTH = 3
+EXIT_ORG_NOT_FOUND = 4
+EXIT_NETWORK = 5
+DEBUG_ENV = "SENTRY_ASYNC_DEBUG"
+_ORG_ROUTE = "/organizations/{org}/"
+
+
+class _Exit(Exception):
+    """Stop with ``code`` after printing ``message`` (already safe to show)."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class _IO:
+    stdout: TextIO
+    stderr: TextIO
+    environ: Mapping[str, str]
+    rich: bool | None
+    #: Never printed: :meth:`say` masks these, whatever message carries them.
+    secrets: list[str] = field(default_factory=list)
+
+    def mask(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "<redacted>")
+        return text
+
+    def say(self, message: str) -> None:
+        """One line on stderr, never wrapped over several, with any secret masked."""
+        self.stderr.write(f"{PROG}: {' '.join(self.mask(message).split())}\n")
+        self.stderr.flush()
+
+
+async def run(
+    argv: Sequence[str] | None = None,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    environ: Mapping[str, str] | None = None,
+    rich: bool | None = None,
+    handle_signals_: bool = False,
+    interrupt: Interrupt | None = None,
+) -> int:
+    """Run the CLI inside a running event loop; returns the exit status.
+
+    ``rich`` forces rich output on (True) or off (False); None decides per stream (a
+    terminal with rich installed, unless ``SENTRY_ASYNC_NO_RICH`` is set).
+    ``handle_signals_`` routes SIGINT/SIGTERM to a clean stop (main thread only);
+    ``interrupt`` lets an embedding program (or a test) ask for that stop itself.
+    """
+    io = _IO(
+        stdout=stdout or sys.stdout,
+        stderr=stderr or sys.stderr,
+        environ=os.environ if environ is None else environ,
+        rich=rich,
+    )
+    parsed = parse(sys.argv[1:] if argv is None else argv, io.environ)
+    if isinstance(parsed, int):
+        return parsed
+    io.secrets += [
+        s.strip() for s in (parsed.token, io.environ.get("SENTRY_AUTH_TOKEN")) if s and s.strip()
+    ]
+    interrupt = interrupt or Interrupt()
+    guard = handle_signals(interrupt) if handle_signals_ else contextlib.nullcontext()
+    try:
+        with guard:
+            return await _audit(parsed, io, interrupt)
+    except _Exit as stop:
+        io.say(str(stop))
+        return stop.code
+    except SentryError as exc:
+        code, message = _explain(exc, parsed)
+        io.say(message)
+        return code
+    except BrokenPipeError:
+        raise  # the reader went away (`| head`): main() ends quietly
+    except Exception as exc:  # a bug: one line, a traceback only on request
+        if io.environ.get(DEBUG_ENV):
+            io.stderr.write(io.mask(traceback.format_exc()))
+        io.say(
+            f"internal error: {type(exc).__name__}: {exc} (set {DEBUG_ENV}=1 to see the "
+            "traceback, and please report it)"
+        )
+        return EXIT_ERROR
+
+
+def _explain(exc: SentryError, options: AuditOptions) -> tuple[int, str]:
+    """Exit status and one line of advice for an error that stopped the audit."""
+    if isinstance(exc, Unauthorized):
+        return EXIT_AUTH, (
+            "Sentry rejected the auth token (401): set SENTRY_AUTH_TOKEN (or pass --token) "
+            "to a valid, unexpired token with the org:read, project:read and member:read "
+            "scopes, for this Sentry and organization"
+        )
+    if isinstance(exc, NotFound) and exc.route == _ORG_ROUTE:
+        return EXIT_ORG_NOT_FOUND, (
+            f"organization {options.org!r} not found (404): check the slug (Settings > "
+            "Organization) and that the token belongs to a member of it"
+        )
+    if isinstance(exc, TransportError):
+        return EXIT_NETWORK, (
+            f"network error, Sentry could not be reached: {exc} -- check --base-url / "
+            "SENTRY_URL, the network and any proxy, then try again"
+        )
+    if isinstance(exc, ConfigurationError):
+        return EXIT_ERROR, f"configuration error: {exc}"
+    return EXIT_ERROR, f"the audit stopped: {exc}"
+
+
+def _token(options: AuditOptions, environ: Mapping[str, str]) -> str:
+    token = options.token if options.token is not None else environ.get("SENTRY_AUTH_TOKEN")
+    if not token or not token.strip():
+        raise _Exit(
+            EXIT_AUTH,
+            "no auth token: set SENTRY_AUTH_TOKEN (or pass --token) to a token with the "
+            "org:read, project:read and member:read scopes (Sentry: Settings > Auth Tokens); "
+            "or try --demo",
+        )
+    if any(c in token for c in "\r\n"):
+        raise _Exit(EXIT_AUTH, "the auth token (SENTRY_AUTH_TOKEN / --token) has a line break")
+    return token.strip()
+
+
+async def _audit(options: AuditOptions, io: _IO, interrupt: Interrupt) -> int:
+    progress = make_progress(io.stderr, io.environ, enabled=options.progress, rich=io.rich)
+    async with contextlib.AsyncExitStack() as stack:
+        if options.demo:
+            server = await stack.enter_async_context(demo_server(options.org, options.demo_size))
+            projects, members = DEMO_SIZES[options.demo_size]
+            progress.status(
+                f"demo: fake Sentry at {server.url} with {projects} projects and {members} "
+                "members, limited like sentry.io (40 requests/s per route, 25 in flight)"
+            )
+            token, base_url = server.token, server.url
+            io.secrets.append(token)
+        else:
+            token = _token(options, io.environ)
+            base_url = options.base_url or io.environ.get("SENTRY_URL") or DEFAULT_BASE_URL
+        client = await stack.enter_async_context(SentryClient(token, base_url))
+        collector = Collector(
+            client,
+            options.org,
+            stats_period=options.stats_period,
+            concurrency=options.concurrency,
+            progress=progress,
+        )
+        finished = await _until_done_or_interrupted(collector, interrupt)
+    report = build_report(collector.data, now=datetime.now(timezone.utc), partial=not finished)
+    if not finished:
+        return _interrupted(report, options, io, interrupt)
+    _deliver(report, options, io)
+    return EXIT_OK
+
+
+async def _until_done_or_interrupted(collector: Collector, interrupt: Interrupt) -> bool:
+    """Run the collector; True if it finished, False if a signal stopped it first."""
+    work = asyncio.ensure_future(collector.run())
+    stop = asyncio.ensure_future(interrupt.wait())
+    try:
+        await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.cancel()
+        if not work.done():
+            work.cancel()  # cancels the fan-out, and with it every request in flight
+        await asyncio.wait({work, stop})
+    if interrupt.signum is not None and (work.cancelled() or work.exception() is not None):
+        return False
+    work.result()  # re-raises what stopped the audit
+    return True
+
+
+def _render(report: Report, fmt: str) -> str:
+    if fmt == "json":
+        return render_json(report)
+    if fmt == "csv":
+        return render_csv(report)
+    if fmt == "markdown":
+        return render_markdown(report)
+    return render_plain(report)
+
+
+def _write(report: Report, options: AuditOptions) -> None:
+    assert options.output is not None
+    try:
+        write_atomic(options.output, _render(report, options.format))
+    except OSError as exc:
+        raise _Exit(
+            EXIT_ERROR, f"could not write the report to {str(options.output)!r}: {exc}"
+        ) from None
+
+
+def _counts(report: Report) -> str:
+    t = report.totals
+    by = ", ".join(f"{t[f'findings_{s}']} {s}" for s in ("high", "medium", "low", "info"))
+    return (
+        f"{t['projects']} projects, {t['members']} members, {t['pending_invites']} pending "
+        f"invites; {t['findings']} findings ({by})"
+    )
+
+
+def _interrupted(report: Report, options: AuditOptions, io: _IO, interrupt: Interrupt) -> int:
+    t = report.totals
+    done = f"after {t['projects_audited']} of {t['projects']} projects"
+    if options.output is not None:
+        _write(report, options)
+        io.say(
+            f"interrupted ({interrupt.name}) {done}: partial {options.format} report written "
+            f"to {options.output}"
+        )
+    else:
+        io.say(
+            f"interrupted ({interrupt.name}) {done}; no report written (with --output FILE "
+            "a partial report is kept)"
+        )
+    return interrupt.exit_code
+
+
+def _deliver(report: Report, options: AuditOptions, io: _IO) -> None:
+    if options.output is not None:
+        _write(report, options)
+        io.say(f"{options.format} report written to {options.output}: {_counts(report)}")
+    elif options.format == "table" and use_rich_for(io.stdout, io.environ, io.rich):
+        from rich.console import Console
+
+        from ._richui import print_summary
+
+        print_summary(report, Console(file=io.stdout))
+    else:
+        io.stdout.write(_render(report, options.format))
+        io.stdout.flush()
+    if report.totals["errors"]:
+        io.say(
+            f"warning: {report.totals['errors']} items could not be read; they are listed "
+            "under errors in the json report"
+        )

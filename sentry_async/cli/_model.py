@@ -1,0 +1,146 @@
+"""What the audit gathers, as small plain records (no I/O, no library models).
+
+The collector turns API models into these; the findings rules and the renderers read only
+these, so both are testable with hand-built values. Nothing secret is kept: client key
+secrets, DSNs and hook secrets never enter a record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+__all__ = [
+    "AuditData",
+    "HookInfo",
+    "InstallationInfo",
+    "KeyInfo",
+    "MemberInfo",
+    "OrgInfo",
+    "ProjectInfo",
+    "RelayInfo",
+    "RepoInfo",
+]
+
+
+@dataclass(frozen=True)
+class OrgInfo:
+    """The organization audited."""
+
+    slug: str
+    name: str
+    id: str
+    #: None when the answer did not say (then no 2FA finding is made at org level).
+    require_2fa: bool | None = None
+    has_auth_provider: bool | None = None
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """A client key (DSN), without its secret."""
+
+    id: str
+    label: str
+    is_active: bool
+    #: Events allowed per ``rate_limit_window`` seconds; None: no rate limit.
+    rate_limit_count: int | None = None
+    rate_limit_window: int | None = None
+
+
+@dataclass(frozen=True)
+class HookInfo:
+    """A project service hook, without its secret."""
+
+    id: str
+    url: str
+    status: str | None
+    events: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    """One project and what was learned about it.
+
+    ``audited`` is False when the per-project calls did not run (an interrupted audit);
+    then ``events_in_period`` and ``hooks`` are None. ``hooks`` is also None when the
+    project cannot list hooks (no ``servicehooks`` feature: 403/404). ``keys`` is None when
+    the organization's client keys could not be listed.
+    """
+
+    id: str
+    slug: str
+    name: str
+    platform: str | None
+    team: str | None
+    date_created: datetime | None
+    first_event: datetime | None
+    audited: bool = False
+    events_in_period: int | None = None
+    keys: tuple[KeyInfo, ...] | None = None
+    hooks: tuple[HookInfo, ...] | None = None
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MemberInfo:
+    """A member or pending invitation.
+
+    ``has_2fa`` and ``sso_linked`` are None when Sentry did not say (pending invites have
+    no account; some tokens see less).
+    """
+
+    id: str
+    email: str
+    name: str | None
+    role: str
+    pending: bool
+    invite_status: str | None
+    date_created: datetime | None
+    has_2fa: bool | None = None
+    sso_linked: bool | None = None
+    last_active: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RepoInfo:
+    id: str
+    name: str
+    provider: str | None
+    status: str | None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class InstallationInfo:
+    uuid: str
+    app: str
+    status: str
+
+
+@dataclass(frozen=True)
+class RelayInfo:
+    relay_id: str
+    version: str | None
+    first_seen: datetime | None
+    last_seen: datetime | None
+
+
+@dataclass
+class AuditData:
+    """Everything gathered so far; filled in as the audit goes, so it can be partial.
+
+    ``None`` for a list means "not gathered" (interrupted, or not available to the token);
+    ``unavailable`` says why for the lists that may legitimately be missing.
+    """
+
+    org_slug: str
+    stats_period: str
+    org: OrgInfo | None = None
+    members: list[MemberInfo] | None = None
+    projects: list[ProjectInfo] | None = None
+    repos: list[RepoInfo] | None = None
+    installations: list[InstallationInfo] | None = None
+    relays: list[RelayInfo] | None = None
+    keys_listed: bool = False
+    unavailable: dict[str, str] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)

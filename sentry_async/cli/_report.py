@@ -1,0 +1,350 @@
+"""The report: built from gathered data and findings, rendered as json, csv or markdown.
+
+The JSON report is the complete one; its top level is ``generator``, ``org``,
+``generated_at``, ``partial``, ``stats_period``, ``totals``, ``findings``, ``projects``,
+``members``, ``repositories``, ``installations``, ``relays``, ``unavailable`` and
+``errors``. The CSV holds the findings, one per row (``rule,severity,subject,message``):
+the list to work through in a spreadsheet. Markdown holds all of it as tables.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from sentry_async import __version__
+
+from ._findings import DEFAULT_THRESHOLDS, Finding, Thresholds, evaluate, totals
+from ._model import (
+    AuditData,
+    HookInfo,
+    InstallationInfo,
+    KeyInfo,
+    MemberInfo,
+    ProjectInfo,
+    RelayInfo,
+    RepoInfo,
+)
+
+__all__ = [
+    "CSV_COLUMNS",
+    "Report",
+    "build_report",
+    "iso",
+    "render_csv",
+    "render_json",
+    "render_markdown",
+]
+
+CSV_COLUMNS = ("rule", "severity", "subject", "message")
+DAY = 86400.0
+
+
+def iso(value: datetime | None) -> str | None:
+    """An aware datetime as ``2024-05-01T12:00:00Z`` (None stays None)."""
+    if value is None:
+        return None
+    text = value.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return text.replace("+00:00", "Z")
+
+
+@dataclass
+class Report:
+    """A finished (or partial) audit, ready to render."""
+
+    org: dict[str, Any]
+    generated_at: datetime
+    partial: bool
+    stats_period: str
+    totals: dict[str, int]
+    findings: list[Finding]
+    projects: list[dict[str, Any]] = field(default_factory=list)
+    members: list[dict[str, Any]] = field(default_factory=list)
+    repositories: list[dict[str, Any]] = field(default_factory=list)
+    installations: list[dict[str, Any]] = field(default_factory=list)
+    relays: list[dict[str, Any]] = field(default_factory=list)
+    unavailable: dict[str, str] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "generator": f"sentry-async {__version__}",
+            "org": self.org,
+            "generated_at": iso(self.generated_at),
+            "partial": self.partial,
+            "stats_period": self.stats_period,
+            "totals": self.totals,
+            "findings": [f.to_dict() for f in self.findings],
+            "projects": self.projects,
+            "members": self.members,
+            "repositories": self.repositories,
+            "installations": self.installations,
+            "relays": self.relays,
+            "unavailable": self.unavailable,
+            "errors": self.errors,
+        }
+
+
+# --------------------------------------------------------------------------- records → dicts
+
+
+def _key(key: KeyInfo) -> dict[str, Any]:
+    limit = None
+    if key.rate_limit_count is not None:
+        limit = {"count": key.rate_limit_count, "window": key.rate_limit_window}
+    return {"id": key.id, "label": key.label, "is_active": key.is_active, "rate_limit": limit}
+
+
+def _hook(hook: HookInfo) -> dict[str, Any]:
+    return {"id": hook.id, "url": hook.url, "status": hook.status, "events": list(hook.events)}
+
+
+def _project(project: ProjectInfo) -> dict[str, Any]:
+    return {
+        "id": project.id,
+        "slug": project.slug,
+        "name": project.name,
+        "platform": project.platform,
+        "team": project.team,
+        "date_created": iso(project.date_created),
+        "first_event": iso(project.first_event),
+        "audited": project.audited,
+        "events_in_period": project.events_in_period,
+        "keys": [_key(k) for k in project.keys] if project.keys is not None else None,
+        "hooks": [_hook(h) for h in project.hooks] if project.hooks is not None else None,
+        "errors": list(project.errors),
+    }
+
+
+def _member(member: MemberInfo, now: datetime) -> dict[str, Any]:
+    age = None
+    if member.pending and member.date_created is not None:
+        age = int((now - member.date_created).total_seconds() // DAY)
+    return {
+        "id": member.id,
+        "email": member.email,
+        "name": member.name,
+        "role": member.role,
+        "pending": member.pending,
+        "invite_status": member.invite_status,
+        "invite_age_days": age,
+        "date_created": iso(member.date_created),
+        "has_2fa": member.has_2fa,
+        "sso_linked": member.sso_linked,
+        "last_active": iso(member.last_active),
+    }
+
+
+def _repo(repo: RepoInfo) -> dict[str, Any]:
+    return {
+        "id": repo.id,
+        "name": repo.name,
+        "provider": repo.provider,
+        "status": repo.status,
+        "url": repo.url,
+    }
+
+
+def _installation(inst: InstallationInfo) -> dict[str, Any]:
+    return {"uuid": inst.uuid, "app": inst.app, "status": inst.status}
+
+
+def _relay(relay: RelayInfo) -> dict[str, Any]:
+    return {
+        "relay_id": relay.relay_id,
+        "version": relay.version,
+        "first_seen": iso(relay.first_seen),
+        "last_seen": iso(relay.last_seen),
+    }
+
+
+def build_report(
+    data: AuditData,
+    *,
+    now: datetime,
+    partial: bool,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> Report:
+    """Apply the rules to ``data`` and lay everything out for rendering."""
+    findings = evaluate(data, now=now, thresholds=thresholds)
+    if data.org is not None:
+        org: dict[str, Any] = {
+            "slug": data.org.slug,
+            "name": data.org.name,
+            "id": data.org.id,
+            "require_2fa": data.org.require_2fa,
+            "has_auth_provider": data.org.has_auth_provider,
+        }
+    else:
+        org = {"slug": data.org_slug, "name": None, "id": None}
+    return Report(
+        org=org,
+        generated_at=now,
+        partial=partial,
+        stats_period=data.stats_period,
+        totals=totals(data, findings),
+        findings=findings,
+        projects=[_project(p) for p in data.projects or ()],
+        members=[_member(m, now) for m in data.members or ()],
+        repositories=[_repo(r) for r in data.repos or ()],
+        installations=[_installation(i) for i in data.installations or ()],
+        relays=[_relay(r) for r in data.relays or ()],
+        unavailable=dict(data.unavailable),
+        errors=[*data.errors, *(f"{p.slug}: {e}" for p in data.projects or () for e in p.errors)],
+    )
+
+
+# --------------------------------------------------------------------------- renderers
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_csv(report: Report) -> str:
+    """The findings, one per row, with a header row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for finding in report.findings:
+        writer.writerow([finding.rule, finding.severity, finding.subject, finding.message])
+    return buffer.getvalue()
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = " ".join(str(value).split())
+    return text.replace("\\", "\\\\").replace("|", "\\|")
+
+
+def _md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], align: str = "") -> str:
+    """A GitHub-flavoured markdown table; ``align`` has one l/r letter per column."""
+    align = align.ljust(len(headers), "l")
+    lines = [
+        "| " + " | ".join(headers) + " |",
+        "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|",
+    ]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def render_markdown(report: Report) -> str:
+    org = report.org
+    title = f"{org.get('name') or org['slug']} (`{org['slug']}`)"
+    out = [
+        f"# Sentry audit: {title}",
+        "",
+        f"- Generated: {iso(report.generated_at)}",
+        f"- Stats period: {report.stats_period}",
+        f"- Partial: {'yes (interrupted)' if report.partial else 'no'}",
+        "",
+        "## Totals",
+        "",
+        _md_table(["Metric", "Value"], report.totals.items(), "lr"),
+        "",
+        f"## Findings ({len(report.findings)})",
+        "",
+        _md_table(
+            ["Severity", "Rule", "Subject", "Message"],
+            ((f.severity, f.rule, f.subject, f.message) for f in report.findings),
+        ),
+        "",
+        f"## Projects ({len(report.projects)})",
+        "",
+        _md_table(
+            [
+                "Slug",
+                "Platform",
+                "Team",
+                f"Events ({report.stats_period})",
+                "First event",
+                "Keys",
+                "Keys without rate limit",
+                "Hooks",
+            ],
+            (
+                (
+                    p["slug"],
+                    p["platform"],
+                    p["team"],
+                    p["events_in_period"],
+                    p["first_event"],
+                    len(p["keys"]) if p["keys"] is not None else None,
+                    sum(1 for k in p["keys"] if k["rate_limit"] is None)
+                    if p["keys"] is not None
+                    else None,
+                    len(p["hooks"]) if p["hooks"] is not None else None,
+                )
+                for p in report.projects
+            ),
+            "lllrlrrr",
+        ),
+        "",
+        f"## Members ({len(report.members)})",
+        "",
+        _md_table(
+            ["Email", "Role", "Pending", "Invite age (days)", "2FA", "SSO linked"],
+            (
+                (
+                    m["email"],
+                    m["role"],
+                    m["pending"],
+                    m["invite_age_days"],
+                    m["has_2fa"],
+                    m["sso_linked"],
+                )
+                for m in report.members
+            ),
+            "lllrll",
+        ),
+    ]
+    if report.repositories:
+        out += [
+            "",
+            f"## Repositories ({len(report.repositories)})",
+            "",
+            _md_table(
+                ["Name", "Provider", "Status"],
+                ((r["name"], r["provider"], r["status"]) for r in report.repositories),
+            ),
+        ]
+    if report.installations:
+        out += [
+            "",
+            f"## Sentry App installations ({len(report.installations)})",
+            "",
+            _md_table(
+                ["App", "Status", "UUID"],
+                ((i["app"], i["status"], i["uuid"]) for i in report.installations),
+            ),
+        ]
+    if report.relays:
+        out += [
+            "",
+            f"## Relays ({len(report.relays)})",
+            "",
+            _md_table(
+                ["Relay", "Version", "First seen", "Last seen"],
+                (
+                    (r["relay_id"], r["version"], r["first_seen"], r["last_seen"])
+                    for r in report.relays
+                ),
+            ),
+        ]
+    notes = [f"- {what} not available: {_flat(why)}" for what, why in report.unavailable.items()]
+    notes += [f"- error: {_flat(error)}" for error in report.errors]
+    if notes:
+        out += ["", "## Notes", "", *notes]
+    return "\n".join(out) + "\n"
