@@ -19,6 +19,7 @@ from .retry import RetryPolicy
 from .route import Route
 from .sentinel import UNSET, Unset
 from .session import Session, Transport
+from .stores import RateLimitStore
 
 __all__ = ["DEFAULT_BASE_URL", "SentryClient"]
 
@@ -34,6 +35,9 @@ class SentryClient:
     never closed by the client. ``timeout`` is per attempt, in seconds (None: none);
     ``retry`` sets retries and the per-call deadline; ``max_concurrency`` caps requests in
     flight across the whole client, on top of the limits Sentry announces per route.
+    ``rate_limit_store`` is where the rate-limit state lives: by default in this process;
+    pass a :class:`~sentry_async.stores.RedisRateLimitStore` to make every worker that uses
+    the same token share one budget (it sees a fingerprint of the token, never the token).
 
     Use as ``async with SentryClient() as sentry: ...`` or call :meth:`close` yourself.
     """
@@ -54,6 +58,7 @@ class SentryClient:
         retry: RetryPolicy | None = RetryPolicy(),  # noqa: B008 - frozen, so shared safely
         max_concurrency: int | None = None,
         clock: Clock | None = None,
+        rate_limit_store: RateLimitStore | None = None,
     ) -> None:
         token = token if token is not None else os.environ.get("SENTRY_AUTH_TOKEN")
         if not token or not token.strip():
@@ -70,6 +75,7 @@ class SentryClient:
             session=session,
             clock=clock or SystemClock(),
             max_concurrency=max_concurrency,
+            rate_limit_store=rate_limit_store,
         )
         self._owner = True
         self._bind(

@@ -27,7 +27,9 @@ CONCURRENT_REMAINING = "X-Sentry-Rate-Limit-ConcurrentRemaining"
 # Sentry's default window, used until two answers show a different one.
 DEFAULT_WINDOW = 1.0
 # Wait this long past a window's reset before spending the next one, so a clock that runs
-# slightly ahead of Sentry's does not land requests in the old window.
+# slightly ahead of Sentry's does not land requests in the old window; and stop spending a
+# window this long before its reset, so a request sent at the very end (or by a clock that
+# runs behind) is not counted in the next window, whose budget is spent in full again.
 RESET_MARGIN = 0.02
 
 
@@ -92,6 +94,7 @@ class RouteBudget:
     def reserve(self, now: float) -> float:
         """Take one request from the window: 0.0 if it may go now, else seconds to wait.
 
+        A window is spent only while ``now`` is more than ``RESET_MARGIN`` from its reset.
         After waiting, call again: another task may have taken the freed budget first.
         """
         if self.remaining is None or self.reset_at is None:
@@ -100,7 +103,7 @@ class RouteBudget:
             self._roll_over(now)
             if self.remaining is None:
                 return 0.0
-        if self.remaining > 0:
+        if self.remaining > 0 and now < self.reset_at - RESET_MARGIN:
             self.remaining -= 1
             return 0.0
         return self.reset_at + RESET_MARGIN - now

@@ -30,6 +30,7 @@ from .gate import RateGate
 from .ratelimit import RateSnapshot, parse_rate_headers
 from .retry import IDEMPOTENT_METHODS, Failure, RetryPolicy, classify, decide
 from .route import Route
+from .stores import RateLimitStore, token_fingerprint
 from .wire import Answer, decipher, dumps
 
 __all__ = ["Session", "Transport", "normalise_base_url"]
@@ -116,12 +117,16 @@ class Transport:
         session: aiohttp.ClientSession | None,
         clock: Clock,
         max_concurrency: int | None,
+        rate_limit_store: RateLimitStore | None = None,
     ) -> None:
         self.api = normalise_base_url(base_url)
         self._api_prefix = str(self.api)
         self.origin = self.api.origin()
         self.clock = clock
-        self.gate = RateGate(clock, max_concurrency)
+        # The store sees a fingerprint of the token, never the token.
+        self.gate = RateGate(
+            clock, max_concurrency, store=rate_limit_store, scope=token_fingerprint(token)
+        )
         token_ = _Token(token)
         base = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         json_ = {"Content-Type": "application/json"}

@@ -117,3 +117,17 @@ def test_answer_without_headers_lifts_the_probe() -> None:
     assert budget.capacity() is None
     budget.in_flight = 10_000
     assert budget.can_start()
+
+
+def test_the_last_moment_of_a_window_is_not_spent() -> None:
+    """A request sent within RESET_MARGIN of the reset may be counted in the next window,
+    whose budget is spent in full again: it waits for that window instead."""
+    budget = RouteBudget()
+    budget.observe(RateSnapshot(limit=40, remaining=30, reset=T0 + 1), T0)
+    closing = T0 + 1 - RESET_MARGIN / 2
+    assert budget.reserve(closing) == pytest.approx(1.5 * RESET_MARGIN)
+    assert budget.remaining == 30  # nothing was taken
+    # Nor is the old window's remainder spent after its reset, before the margin is over.
+    assert budget.reserve(T0 + 1 + RESET_MARGIN / 2) == pytest.approx(RESET_MARGIN / 2)
+    assert budget.reserve(T0 + 1 + RESET_MARGIN) == 0.0
+    assert budget.remaining == 39  # the next window, in full, less this one

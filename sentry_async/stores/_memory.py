@@ -1,0 +1,118 @@
+"""The in-process store: every route's :class:`~sentry_async.ratelimit.RouteBudget` in a dict.
+
+This is the default and the fast path. :class:`~sentry_async.gate.RateGate` recognises it and
+works on its :class:`RouteState` objects directly, synchronously, with no await that
+suspends unless a request really has to wait; the :class:`RateLimitStore` methods are for
+everything else (a shared store's fallback, other callers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import Final
+
+from ..ratelimit import RateSnapshot, RouteBudget
+from ._protocol import Admission, Lease
+
+__all__ = ["LOCAL_LEASE", "MemoryRateLimitStore", "RouteState"]
+
+
+class _LocalLease:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "LOCAL_LEASE"
+
+
+#: The lease of an in-process slot (the count itself lives in ``RouteBudget.in_flight``).
+LOCAL_LEASE: Final = _LocalLease()
+_ADMITTED: Final = Admission(True, LOCAL_LEASE)
+# How long a caller of acquire() waits for a slot before asking again, at most; a release
+# through this store wakes the gate's waiters sooner.
+SLOT_POLL = 0.05
+
+
+class RouteState:
+    """One route's budget, and the tasks waiting for one of its in-flight slots (FIFO)."""
+
+    __slots__ = ("budget", "waiters")
+
+    def __init__(self) -> None:
+        self.budget = RouteBudget()
+        self.waiters: deque[asyncio.Future[None]] = deque()
+
+    def give_back(self) -> None:
+        """One request finished: free its slot and hand it to the next waiter."""
+        self.budget.in_flight -= 1
+        self.wake()
+
+    def wake(self) -> None:
+        """Hand free slots to waiters, in arrival order (each is counted for its waiter)."""
+        budget = self.budget
+        waiters = self.waiters
+        while waiters and budget.can_start():
+            waiter = waiters.popleft()
+            if not waiter.done():
+                budget.in_flight += 1
+                waiter.set_result(None)
+
+
+class MemoryRateLimitStore:
+    """Rate-limit state kept in this process: what every client uses unless told otherwise.
+
+    Pass one instance to several clients (``SentryClient(..., rate_limit_store=store)``) to
+    make them share one budget per token within a process. Use it from one event loop.
+    """
+
+    __slots__ = ("_routes",)
+
+    def __init__(self) -> None:
+        self._routes: dict[tuple[str, str], RouteState] = {}
+
+    def route_state(self, scope: str, route: str) -> RouteState:
+        """The state of ``route`` under ``scope`` (created empty on first use)."""
+        key = (scope, route)
+        state = self._routes.get(key)
+        if state is None:
+            state = self._routes[key] = RouteState()
+        return state
+
+    def try_acquire(self, scope: str, route: str, now: float) -> Admission:
+        """:meth:`acquire` without the coroutine: answers at once."""
+        state = self.route_state(scope, route)
+        budget = state.budget
+        if state.waiters or not budget.can_start():
+            return Admission(False, None, SLOT_POLL, "slot")
+        delay = budget.reserve(now)
+        if delay > 0:
+            return Admission(False, None, delay, "window")
+        budget.in_flight += 1
+        return _ADMITTED
+
+    async def acquire(self, scope: str, route: str, now: float) -> Admission:
+        return self.try_acquire(scope, route, now)
+
+    def release(
+        self,
+        scope: str,
+        route: str,
+        lease: Lease | None,
+        snapshot: RateSnapshot | None,
+        *,
+        answered: bool,
+        now: float,
+    ) -> None:
+        state = self.route_state(scope, route)
+        if answered:
+            state.budget.observe(snapshot, now)
+        if lease is not None:
+            state.give_back()
+        elif answered:
+            state.wake()  # the answer may have raised the cap (the probe came back)
+
+    def block(self, scope: str, route: str, seconds: float, now: float) -> None:
+        self.route_state(scope, route).budget.block_until(now + seconds)
+
+    def __repr__(self) -> str:
+        return f"<MemoryRateLimitStore routes={len(self._routes)}>"

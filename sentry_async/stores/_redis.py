@@ -1,0 +1,493 @@
+"""A rate-limit store shared by many processes through Redis (the ``redis`` extra).
+
+Sentry limits a token's identity, not a process: N workers that pace themselves alone
+overshoot N-fold. With this store they spend one budget. Per (token fingerprint, route)
+Redis holds two keys, both under the hash tag ``{fingerprint}`` so that they live in one
+cluster slot::
+
+    <prefix>:{<fingerprint>}:<route template>:budget   hash: what the server said
+    <prefix>:{<fingerprint>}:<route template>:leases   sorted set: in-flight slots
+
+Everything that reads and writes them is a Lua script (loaded once, run by SHA), so each
+step is atomic however many processes race:
+
+- ``acquire`` reaps expired leases, and then either takes a slot *and* one request of the
+  current window, or neither, saying how long to wait. A route nobody has an answer for yet
+  has a cap of one slot: one probe for the whole fleet.
+- ``release`` gives the slot back and merges the answer's headers exactly as
+  :meth:`~sentry_async.ratelimit.RouteBudget.observe` does (same window: keep the lower
+  remaining count; a newer window: take the server's word; an older one: ignore it).
+- ``block`` spends the budget for a Retry-After; ``renew`` extends the leases of requests
+  still running.
+
+Windows and lease expiries use Redis's clock (``TIME``), so that one worker's skewed clock
+cannot roll the fleet into the next window early. The library-side state lives in
+:class:`RedisRateLimitStore`; see its docstring for leases, timeouts and the fallback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import os
+import secrets
+import time
+from collections.abc import Awaitable, Iterable
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from ..ratelimit import DEFAULT_WINDOW, RESET_MARGIN, RateSnapshot
+from ._memory import MemoryRateLimitStore
+from ._protocol import Admission, Lease, RateLimitStoreError
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+__all__ = ["RedisRateLimitStore"]
+
+log = logging.getLogger("sentry_async.stores")
+
+INSTALL_HINT = 'RedisRateLimitStore needs the redis package: pip install "sentry-async[redis]"'
+
+# -- the scripts ----------------------------------------------------------------------------
+# Numbers that are not integers are stored with string.format('%.6f'): Lua's tostring keeps
+# only 14 significant digits, and Redis truncates numbers returned from a script to integers.
+
+_NOW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+"""
+
+# KEYS: budget, leases. ARGV: lease id, lease ttl (s), reset margin (s), default window (s).
+# Returns {0} admitted, no slot needed (no cap); {1} admitted holding lease ARGV[1];
+# {2, s} every slot taken, the first lease expires in s; {3, s} window spent, resets in s.
+_ACQUIRE: Final = (
+    _NOW
+    + """
+local s = redis.call('HMGET', KEYS[1], 'known', 'climit', 'limit', 'remaining', 'reset', 'window')
+local cap = 1
+if s[1] then cap = tonumber(s[2]) end
+if cap then
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+  if redis.call('ZCARD', KEYS[2]) >= cap then
+    local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+    return {2, string.format('%.6f', tonumber(first[2]) - now)}
+  end
+end
+local remaining, reset = tonumber(s[4]), tonumber(s[5])
+if remaining and reset then
+  local margin = tonumber(ARGV[3])
+  if now >= reset + margin then
+    local limit = tonumber(s[3])
+    if limit then
+      local window = tonumber(s[6]) or tonumber(ARGV[4])
+      reset = reset + (math.floor((now - reset) / window) + 1) * window
+      remaining = limit
+      redis.call('HSET', KEYS[1], 'reset', string.format('%.6f', reset), 'remaining', limit)
+    else
+      remaining = nil
+      redis.call('HDEL', KEYS[1], 'reset', 'remaining')
+    end
+  end
+  if remaining then
+    if remaining <= 0 or now >= reset - margin then
+      return {3, string.format('%.6f', reset + margin - now)}
+    end
+    redis.call('HINCRBY', KEYS[1], 'remaining', -1)
+  end
+end
+if cap then
+  local ttl = tonumber(ARGV[2])
+  redis.call('ZADD', KEYS[2], now + ttl, ARGV[1])
+  redis.call('PEXPIRE', KEYS[2], math.ceil(ttl * 1000) + 1000)
+  return {1}
+end
+return {0}
+"""
+)
+
+# KEYS: budget, leases. ARGV: lease id ('' for none), answered ('1'/'0'), state ttl (ms),
+# headers ('1'/'0'), limit, remaining, reset, concurrent limit ('' where absent).
+_RELEASE: Final = """
+if ARGV[1] ~= '' then redis.call('ZREM', KEYS[2], ARGV[1]) end
+if ARGV[2] ~= '1' then return 0 end
+redis.call('HSET', KEYS[1], 'known', '1')
+if ARGV[4] == '1' then
+  if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], 'climit', ARGV[8]) end
+  if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'limit', ARGV[5]) end
+  local remaining, reset = tonumber(ARGV[6]), tonumber(ARGV[7])
+  if remaining and reset then
+    local s = redis.call('HMGET', KEYS[1], 'reset', 'remaining', 'window')
+    local current = tonumber(s[1])
+    if not current or reset > current then
+      if current then
+        local gap = reset - current
+        local window = tonumber(s[3])
+        if not window or gap < window then
+          redis.call('HSET', KEYS[1], 'window', string.format('%.6f', gap))
+        end
+      end
+      redis.call('HSET', KEYS[1], 'reset', string.format('%.6f', reset), 'remaining', remaining)
+    elseif reset == current and s[2] and remaining < tonumber(s[2]) then
+      redis.call('HSET', KEYS[1], 'remaining', remaining)
+    end
+  end
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+"""
+
+# KEYS: budget. ARGV: seconds, state ttl (ms).
+_BLOCK: Final = (
+    _NOW
+    + """
+local block_until = now + tonumber(ARGV[1])
+redis.call('HSET', KEYS[1], 'known', '1', 'remaining', 0)
+local current = tonumber(redis.call('HGET', KEYS[1], 'reset'))
+if not current or block_until > current then
+  redis.call('HSET', KEYS[1], 'reset', string.format('%.6f', block_until))
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
+)
+
+# KEYS: leases. ARGV: lease ttl (s), then the ids of leases whose requests still run. A lease
+# that has already expired stays gone (XX): its slot may have been handed out again.
+_RENEW: Final = (
+    _NOW
+    + """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local ttl = tonumber(ARGV[1])
+for i = 2, #ARGV do
+  redis.call('ZADD', KEYS[1], 'XX', now + ttl, ARGV[i])
+end
+redis.call('PEXPIRE', KEYS[1], math.ceil(ttl * 1000) + 1000)
+return 1
+"""
+)
+
+_ADMITTED_NO_SLOT: Final = Admission(True, None)
+
+
+def _arg(value: float | None) -> str:
+    return "" if value is None else repr(value)
+
+
+def _describe(url: str) -> str:
+    """The URL without its password, for logs and errors."""
+    try:
+        from yarl import URL
+
+        parsed = URL(url)
+        if parsed.password is not None:
+            parsed = parsed.with_password("***")
+        return str(parsed)
+    except (ValueError, TypeError):
+        return "redis"
+
+
+class RedisRateLimitStore:
+    """Rate-limit state shared through Redis by every process that uses the same token.
+
+    ``url_or_client`` is a Redis URL (``redis://host:6379/0``, ``rediss://``, ``unix://``)
+    or a ``redis.asyncio.Redis`` client you own (then its own timeouts apply too, and
+    :meth:`aclose` leaves it open). Keys start with ``prefix`` and hold only a fingerprint
+    of the token and route templates, never the token.
+
+    Concurrency slots are leases that expire ``lease_ttl`` seconds after they were taken or
+    last renewed; while a request runs, this process renews its leases every
+    ``lease_ttl / 3`` seconds, so a long request keeps its slot whatever its timeout, and a
+    worker that dies (even by SIGKILL) gives its slots back within ``lease_ttl``.
+
+    Every Redis call is bounded by ``op_timeout`` seconds. When one fails or times out,
+    ``on_error`` decides:
+
+    - ``"fallback"`` (the default): log a warning, pace this process alone with in-process
+      state (as without Redis: the fleet may overshoot and retry a few 429s) for
+      ``cooldown`` seconds, then try Redis again; a success logs that it is back;
+    - ``"fail"``: the request raises :class:`~sentry_async.stores.RateLimitStoreError`
+      before anything is sent.
+
+    Waiting for a slot that another process holds is polled: at most every
+    ``poll_interval`` seconds per route and process (a finished request of this process
+    wakes the waiter at once). Route state not touched for ``state_ttl`` seconds expires.
+
+    Use it from one event loop; close it with :meth:`aclose` (or ``async with``), which lets
+    pending releases reach Redis.
+    """
+
+    def __init__(
+        self,
+        url_or_client: str | Redis,
+        *,
+        prefix: str = "sentry_async",
+        lease_ttl: float = 30.0,
+        on_error: Literal["fallback", "fail"] = "fallback",
+        op_timeout: float = 0.5,
+        cooldown: float = 5.0,
+        poll_interval: float = 0.025,
+        state_ttl: float = 3600.0,
+    ) -> None:
+        try:
+            import redis.asyncio as aioredis
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
+            from redis.exceptions import RedisError
+        except ImportError:
+            raise ImportError(INSTALL_HINT) from None
+        if on_error not in ("fallback", "fail"):
+            raise ValueError(f"on_error must be 'fallback' or 'fail', not {on_error!r}")
+        for name, value in (
+            ("lease_ttl", lease_ttl),
+            ("op_timeout", op_timeout),
+            ("cooldown", cooldown),
+            ("poll_interval", poll_interval),
+            ("state_ttl", state_ttl),
+        ):
+            if not value > 0:
+                raise ValueError(f"{name} must be a positive number of seconds, not {value!r}")
+        if not prefix or "{" in prefix or "}" in prefix:
+            raise ValueError(f"prefix must be non-empty and without braces, not {prefix!r}")
+        if isinstance(url_or_client, str):
+            self._redis: Redis = aioredis.Redis.from_url(
+                url_or_client,
+                socket_timeout=op_timeout,
+                socket_connect_timeout=op_timeout,
+                # One quick retry on a fresh connection (Redis restarted), then our fallback.
+                retry=Retry(NoBackoff(), 1),
+            )
+            self._owns_client = True
+            self._where = _describe(url_or_client)
+        else:
+            self._redis = url_or_client
+            self._owns_client = False
+            self._where = "the given Redis client"
+        self.prefix = prefix
+        self.lease_ttl = float(lease_ttl)
+        self.on_error = on_error
+        self.op_timeout = float(op_timeout)
+        self.cooldown = float(cooldown)
+        self.poll_interval = float(poll_interval)
+        self._state_ttl_ms = str(max(1, round(state_ttl * 1000)))
+        self._errors: tuple[type[BaseException], ...] = (
+            RedisError,
+            OSError,
+            asyncio.TimeoutError,
+        )
+        self._acquire = self._redis.register_script(_ACQUIRE)
+        self._release = self._redis.register_script(_RELEASE)
+        self._block = self._redis.register_script(_BLOCK)
+        self._renew = self._redis.register_script(_RENEW)
+        self._acquire_tail = (_arg(self.lease_ttl), _arg(RESET_MARGIN), _arg(DEFAULT_WINDOW))
+        # In-process state: the fallback, kept warm with every answer while Redis is up.
+        self._local = MemoryRateLimitStore()
+        self._down = False
+        self._down_until = 0.0  # time.monotonic() until which Redis is not asked
+        self._keys: dict[tuple[str, str], tuple[str, str]] = {}
+        self._held: dict[str, set[str]] = {}  # leases key -> ids this process holds
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._renewer: asyncio.Task[None] | None = None
+        self._nonce = secrets.token_hex(4)
+        self._ids = itertools.count()
+
+    def __repr__(self) -> str:
+        return (
+            f"<RedisRateLimitStore {self._where} prefix={self.prefix!r} on_error={self.on_error!r}>"
+        )
+
+    @property
+    def redis_down(self) -> bool:
+        """True while falling back to in-process state after a Redis failure."""
+        return self._down
+
+    def keys(self, scope: str, route: str) -> tuple[str, str]:
+        """The Redis keys of one route: (budget hash, leases sorted set)."""
+        pair = (scope, route)
+        keys = self._keys.get(pair)
+        if keys is None:
+            base = f"{self.prefix}:{{{scope}}}:{route}"
+            keys = self._keys[pair] = (f"{base}:budget", f"{base}:leases")
+        return keys
+
+    # -- the store protocol ------------------------------------------------------------
+
+    async def acquire(self, scope: str, route: str, now: float) -> Admission:
+        if self._down and time.monotonic() < self._down_until:
+            return self._local.try_acquire(scope, route, now)
+        keys = self.keys(scope, route)
+        # pid in the id: a forked copy of this object never reuses its parent's lease ids.
+        lease_id = f"{os.getpid()}.{self._nonce}.{next(self._ids)}"
+        try:
+            reply = await asyncio.wait_for(
+                self._acquire(keys=keys, args=(lease_id, *self._acquire_tail)),
+                self.op_timeout,
+            )
+        except asyncio.CancelledError:
+            self._forget(keys[1], lease_id)  # the script may have run: don't leak its slot
+            raise
+        except self._errors as exc:
+            self._forget(keys[1], lease_id)
+            self._failed(exc, "acquire", background=False)
+            return self._local.try_acquire(scope, route, now)
+        if self._down:
+            self._recovered()
+        code = int(reply[0])
+        if code == 1:
+            held = self._held.get(keys[1])
+            if held is None:
+                held = self._held[keys[1]] = set()
+            held.add(lease_id)
+            self._ensure_renewer()
+            return Admission(True, lease_id)
+        if code == 0:
+            return _ADMITTED_NO_SLOT
+        wait = max(0.001, float(reply[1]))
+        if code == 2:
+            return Admission(False, None, min(wait, self.poll_interval), "slot")
+        return Admission(False, None, wait, "window")
+
+    def release(
+        self,
+        scope: str,
+        route: str,
+        lease: Lease | None,
+        snapshot: RateSnapshot | None,
+        *,
+        answered: bool,
+        now: float,
+    ) -> None:
+        redis_lease = lease if isinstance(lease, str) else None
+        if redis_lease is None:  # no slot, or a slot taken from the fallback
+            self._local.release(scope, route, lease, snapshot, answered=answered, now=now)
+        elif answered:  # keep the fallback warm
+            self._local.route_state(scope, route).budget.observe(snapshot, now)
+        keys = self.keys(scope, route)
+        if redis_lease is not None:
+            held = self._held.get(keys[1])
+            if held is not None:
+                held.discard(redis_lease)
+        if (redis_lease is None and not answered) or self._resting():
+            return  # nothing to say, or Redis is resting: the lease expires by itself
+        if answered and snapshot is not None:
+            headers = (
+                "1",
+                _arg(snapshot.limit),
+                _arg(snapshot.remaining),
+                _arg(snapshot.reset),
+                _arg(snapshot.concurrent_limit),
+            )
+        else:
+            headers = ("0", "", "", "", "")
+        args = (redis_lease or "", "1" if answered else "0", self._state_ttl_ms, *headers)
+        self._spawn(self._release(keys=keys, args=args), "release")
+
+    def block(self, scope: str, route: str, seconds: float, now: float) -> None:
+        self._local.block(scope, route, seconds, now)
+        if not self._resting():
+            keys = self.keys(scope, route)
+            args = (_arg(float(seconds)), self._state_ttl_ms)
+            self._spawn(self._block(keys=keys[:1], args=args), "block")
+
+    # -- life cycle --------------------------------------------------------------------
+
+    async def drain(self) -> None:
+        """Wait until the releases and blocks sent so far have reached Redis (or failed)."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
+    async def aclose(self) -> None:
+        """Let pending releases reach Redis, stop renewing, close the client if it is ours."""
+        renewer, self._renewer = self._renewer, None
+        if renewer is not None:
+            renewer.cancel()
+            await asyncio.gather(renewer, return_exceptions=True)
+        await self.drain()  # each is bounded by op_timeout
+        if self._owns_client:
+            await self._redis.aclose()
+
+    async def __aenter__(self) -> RedisRateLimitStore:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _resting(self) -> bool:
+        return self._down and time.monotonic() < self._down_until
+
+    def _failed(self, exc: BaseException, what: str, *, background: bool) -> None:
+        cause = type(exc).__name__ + (f": {exc}" if str(exc) else "")
+        if self.on_error == "fail":
+            if background:
+                log.warning(
+                    "Redis rate-limit store at %s: %s failed (%s); slots it held come back "
+                    "when their leases expire (lease_ttl=%ss)",
+                    self._where,
+                    what,
+                    cause,
+                    self.lease_ttl,
+                )
+                return
+            raise RateLimitStoreError(
+                f"the shared rate-limit store (Redis at {self._where}) failed to {what} "
+                f"within {self.op_timeout}s: {cause}. With on_error='fail' no request is "
+                "sent without it; check that Redis is up, or use on_error='fallback' to pace "
+                "each process alone while it is down"
+            ) from exc
+        self._down_until = time.monotonic() + self.cooldown
+        if not self._down:
+            self._down = True
+            log.warning(
+                "Redis rate-limit store at %s unavailable (%s during %s); pacing this "
+                "process alone, trying Redis again every %ss",
+                self._where,
+                cause,
+                what,
+                self.cooldown,
+            )
+
+    def _recovered(self) -> None:
+        self._down = False
+        log.warning("Redis rate-limit store at %s is back; sharing the budget again", self._where)
+
+    def _spawn(self, op: Awaitable[Any], what: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._background(op, what))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _background(self, op: Awaitable[Any], what: str) -> None:
+        try:
+            await asyncio.wait_for(op, self.op_timeout)
+        except self._errors as exc:
+            self._failed(exc, what, background=True)
+        else:
+            if self._down:
+                self._recovered()
+
+    def _forget(self, leases_key: str, lease_id: str) -> None:
+        """Remove a lease that may or may not have been granted (its caller gave up)."""
+        self._spawn(self._redis.zrem(leases_key, lease_id), "forget a lease")
+
+    def _ensure_renewer(self) -> None:
+        if self._renewer is None or self._renewer.done():
+            self._renewer = asyncio.get_running_loop().create_task(self._renew_leases())
+
+    async def _renew_leases(self) -> None:
+        interval = self.lease_ttl / 3
+        ttl = _arg(self.lease_ttl)
+        while True:
+            await asyncio.sleep(interval)
+            for key in [key for key, ids in self._held.items() if not ids]:
+                del self._held[key]
+            if not self._held:
+                return  # restarted by the next lease taken
+            for key, ids in list(self._held.items()):
+                await self._renew_one(key, ttl, list(ids))
+
+    async def _renew_one(self, key: str, ttl: str, ids: Iterable[str]) -> None:
+        try:
+            await asyncio.wait_for(self._renew(keys=(key,), args=(ttl, *ids)), self.op_timeout)
+        except self._errors as exc:
+            log.debug("could not renew leases on %s: %s", key, type(exc).__name__)
