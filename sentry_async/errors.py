@@ -85,7 +85,15 @@ class DecodeError(SentryError):
     """The server answered, but the body is not the JSON (or the shape) that was expected."""
 
     def __init__(
-        self, message: str, *, method: str, route: str, url: str, status: int, snippet: str
+        self,
+        message: str,
+        *,
+        method: str,
+        route: str,
+        url: str,
+        status: int,
+        snippet: str,
+        content_type: str = "",
     ) -> None:
         super().__init__(message)
         self.method = method
@@ -93,6 +101,7 @@ class DecodeError(SentryError):
         self.url = url
         self.status = status
         self.snippet = snippet
+        self.content_type = content_type
 
 
 class AmbiguousWriteError(SentryError):

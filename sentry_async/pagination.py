@@ -12,8 +12,10 @@ Two paging schemes, one interface:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import enum
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -94,7 +96,7 @@ class Paginator(Generic[T]):
         return self._items()
 
     async def _items(self) -> AsyncIterator[T]:
-        async for page in self.pages():
+        async for page in self._pages(prefetch=True):
             for item in page.items:
                 yield item
 
@@ -105,30 +107,58 @@ class Paginator(Generic[T]):
         out: list[T] = []
         if limit == 0:
             return out
-        async for page in self.pages():
+        async for page in self._pages(prefetch=limit is None):
             out.extend(page.items)
             if limit is not None and len(out) >= limit:
                 del out[limit:]
                 break
         return out
 
-    async def pages(self) -> AsyncIterator[Page[T]]:
-        """Yield each page in turn, starting from the cursor given at construction."""
+    def pages(self, *, prefetch: bool = False) -> AsyncIterator[Page[T]]:
+        """Yield each page in turn, starting from the cursor given at construction.
+
+        With ``prefetch=True`` the next page is requested while you work on the current
+        one, so I/O and decoding overlap; leaving early then cancels that one request.
+        Iterating items (``async for``) and ``collect()`` without a limit always prefetch.
+        """
+        return self._pages(prefetch=prefetch)
+
+    async def _pages(self, *, prefetch: bool) -> AsyncIterator[Page[T]]:
         cursor = self._cursor
         seen: set[str | None] = {cursor}
-        while True:
-            answer = await self._session.send(self._route, params=self._query(cursor))
-            page = self._page(answer, cursor)
-            yield page
-            cursor = page.next_cursor
-            if cursor is None:
-                return
-            if cursor in seen:
-                raise PaginationError(
-                    f"{self._route.key}: the server sent cursor {cursor!r} a second time; "
-                    "stopped instead of looping forever (the pages so far were delivered)"
-                )
-            seen.add(cursor)
+        ahead: asyncio.Future[Answer] | None = None
+        try:
+            answer = await self._send(cursor)
+            while True:
+                following = answer.next_cursor if self._style is PageStyle.LINK else None
+                if prefetch and following is not None and following not in seen:
+                    ahead = asyncio.ensure_future(self._send(following))
+                    await asyncio.sleep(0)  # let it go out before this page is decoded
+                page = self._page(answer, cursor)
+                yield page
+                cursor = page.next_cursor
+                if cursor is None:
+                    return
+                if cursor in seen:
+                    raise PaginationError(
+                        f"{self._route.key}: the server sent cursor {cursor!r} a second time; "
+                        "stopped instead of looping forever (the pages so far were delivered)"
+                    )
+                seen.add(cursor)
+                if ahead is not None:
+                    answer, ahead = await ahead, None
+                else:
+                    answer = await self._send(cursor)
+        finally:
+            if ahead is not None and not ahead.done():
+                ahead.cancel()
+                with contextlib.suppress(BaseException):
+                    await ahead
+            elif ahead is not None and not ahead.cancelled():
+                ahead.exception()  # retrieved, so an unused failure is not reported as lost
+
+    def _send(self, cursor: str | None) -> Coroutine[Any, Any, Answer]:
+        return self._session.send(self._route, params=self._query(cursor))
 
     def _query(self, cursor: str | None) -> dict[str, Any]:
         query = dict(self._params)

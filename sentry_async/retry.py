@@ -50,7 +50,7 @@ class RetryPolicy:
       longer one raises :class:`~sentry_async.errors.RateLimited` instead.
     """
 
-    attempts: int = attrs.field(default=4, validator=attrs.validators.ge(1))
+    attempts: int = attrs.field(default=6, validator=attrs.validators.ge(1))
     initial_backoff: float = attrs.field(default=0.5, validator=_positive)
     max_backoff: float = attrs.field(default=20.0, validator=_positive)
     multiplier: float = attrs.field(default=2.0, validator=attrs.validators.ge(1.0))
@@ -115,8 +115,9 @@ _TRANSPORT_FAILURES = {
 def classify(error: SentryError) -> Failure | None:
     """The retry-relevant kind of an error; None for errors no retry can fix (4xx, TLS).
 
-    A 2xx body that is not JSON counts (a cut-off answer is worth one more GET); a body that
-    is JSON of the wrong shape is decoded after the pipeline and never retried.
+    A 2xx labelled JSON whose body does not parse counts (a cut-off answer is worth one more
+    GET); an HTML page (a login portal, a wrong base URL) does not, and JSON of the wrong
+    shape is decoded after the pipeline and never retried.
     """
     if isinstance(error, RateLimited):
         return Failure.RATE_LIMITED
@@ -124,6 +125,6 @@ def classify(error: SentryError) -> Failure | None:
         return Failure.SERVER_ERROR
     if isinstance(error, TransportError):
         return _TRANSPORT_FAILURES.get(error.reason)
-    if isinstance(error, DecodeError):
-        return Failure.MALFORMED
+    if isinstance(error, DecodeError) and "json" in error.content_type.lower():
+        return Failure.MALFORMED  # JSON cut short; an HTML page is a set-up error instead
     return None

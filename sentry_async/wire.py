@@ -46,6 +46,7 @@ __all__ = [
     "parse_retry_after",
 ]
 
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
 _LINK = re.compile(r"<([^>]*)>([^<]*)")
 _PARAM = re.compile(r';\s*([A-Za-z_][\w-]*)\s*=\s*(?:"([^"]*)"|([^;,\s]*))')
 
@@ -181,15 +182,24 @@ def decipher(
             try:
                 payload = _loads(body)
             except ValueError as exc:
-                kind = headers.get("Content-Type", "no Content-Type")
+                kind = headers.get("Content-Type", "")
+                shown = snippet(body)
+                if method in _READS:
+                    what = f"answered {status} with a body that is not JSON"
+                    hint = "is the base URL a Sentry API?"
+                else:
+                    # The write went through; saying so keeps a caller from repeating it.
+                    what = f"was accepted ({status}) but its answer is not JSON"
+                    hint = "the change was applied: do not send it again"
                 raise DecodeError(
-                    f"{method} {route} answered {status} with a body that is not JSON "
-                    f"({kind}): {snippet(body)!r} (is the base URL a Sentry API?; url: {url})",
+                    f"{method} {route} {what} ({kind or 'no Content-Type'}): {shown!r} "
+                    f"({hint}; url: {url})",
                     method=method,
                     route=route,
                     url=url,
                     status=status,
-                    snippet=snippet(body),
+                    snippet=shown,
+                    content_type=kind,
                 ) from exc
         return Answer(
             method=method,
@@ -204,7 +214,10 @@ def decipher(
     retry_after = None
     if status == 429:
         retry_after = parse_retry_after(headers.get("Retry-After"), now)
-        if retry_after is None and rate is not None and rate.reset is not None:
+        # The reset is when the *request window* ends: worth waiting for only when that
+        # window is what refused us. A concurrency refusal leaves budget and is backed off.
+        window_spent = rate is not None and not rate.remaining
+        if retry_after is None and window_spent and rate is not None and rate.reset is not None:
             retry_after = max(0.0, rate.reset - now)
     raise error_from_response(
         status=status,

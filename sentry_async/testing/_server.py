@@ -295,7 +295,7 @@ class FakeSentry:
             reply = await route.handler(ctx)
         except ApiError as error:
             reply = error.reply()
-        if route.write and reply.status < 400:
+        if route.write and reply.status < 300:
             self.counters.writes_applied += 1
         return reply
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
 import pytest
 from aioresponses import aioresponses
 
-from sentry_async import PaginationError, SentryClient
+from sentry_async import NotFound, PaginationError, SentryClient
 
 from .conftest import API
 
@@ -156,3 +157,44 @@ async def test_scim_empty_list_is_one_request(sentry: SentryClient, mocked: aior
         payload={"totalResults": 0, "startIndex": 1, "itemsPerPage": 0, "Resources": []},
     )
     assert await sentry.scim.list_users("acme").collect() == []
+
+
+async def test_item_iteration_prefetches_the_next_page_and_cancels_it_on_break(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    serve_pages(mocked, pages=3)
+    async for project in sentry.projects.list("acme", per_page=2):
+        assert project.slug == "p0"
+        break
+    # The second page was asked for while the first was consumed; the third never was.
+    assert len(mocked.requests) == 2
+
+
+async def test_a_failed_prefetch_is_not_reported_when_nobody_needs_it(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    mocked.get(PROJECTS, payload=[project(0)], headers={"Link": link("1:1:0", True)})
+    mocked.get(PROJECTS + "?cursor=1:1:0", status=404, payload={"detail": "gone"})
+    paginator = sentry.projects.list("acme")
+    pages = paginator._pages(prefetch=True)
+    first = await anext(pages)
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    await pages.aclose()  # the failed prefetch is retrieved, not left as a lost exception
+    assert [p.slug for p in first.items] == ["p0"]
+
+
+async def test_a_failed_prefetch_surfaces_when_its_page_is_reached(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    mocked.get(PROJECTS, payload=[project(0)], headers={"Link": link("1:1:0", True)})
+    mocked.get(PROJECTS + "?cursor=1:1:0", status=404, payload={"detail": "gone"})
+    seen: list[str] = []
+
+    async def walk() -> None:
+        async for p in sentry.projects.list("acme"):
+            seen.append(p.slug)
+
+    with pytest.raises(NotFound):
+        await walk()
+    assert seen == ["p0"]

@@ -102,5 +102,23 @@ def test_classify_errors() -> None:
     assert classify(transport("timeout")) is Failure.TIMEOUT
     assert classify(transport("connection lost")) is Failure.CONNECTION_LOST
     assert classify(transport("tls")) is None
-    bad = DecodeError("x", method="GET", route="/", url="u", status=200, snippet="<html>")
-    assert classify(bad) is Failure.MALFORMED
+    cut = DecodeError(
+        "x",
+        method="GET",
+        route="/",
+        url="u",
+        status=200,
+        snippet='{"a',
+        content_type="application/json",
+    )
+    assert classify(cut) is Failure.MALFORMED
+    page = DecodeError(
+        "x",
+        method="GET",
+        route="/",
+        url="u",
+        status=200,
+        snippet="<html>",
+        content_type="text/html",
+    )
+    assert classify(page) is None

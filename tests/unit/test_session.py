@@ -322,14 +322,14 @@ async def test_empty_slug_raises_before_any_request(
     assert mocked.requests == {}
 
 
-async def test_html_with_200_is_a_decode_error_after_retries(
+async def test_html_with_200_is_a_decode_error_at_once(
     sentry: SentryClient, mocked: aioresponses
 ) -> None:
     url = f"{API}/organizations/acme/"
     mocked.get(url, body="<html>Sign in</html>", content_type="text/html", repeat=True)
     with pytest.raises(DecodeError, match="Sign in"):
         await sentry.organizations.get("acme")
-    assert len(calls(mocked, "GET", url)) == 3
+    assert len(calls(mocked, "GET", url)) == 1  # a login page is a set-up error, not luck
 
 
 async def test_truncated_answer_to_a_get_is_fetched_again(
@@ -345,10 +345,32 @@ async def test_malformed_answer_to_a_post_is_not_resent(
     sentry: SentryClient, mocked: aioresponses
 ) -> None:
     url = f"{API}/organizations/acme/members/"
-    mocked.post(url, status=201, body='{"id": "70", "em', repeat=True)
-    with pytest.raises(DecodeError):
+    mocked.post(
+        url, status=201, body='{"id": "70", "em', content_type="application/json", repeat=True
+    )
+    with pytest.raises(DecodeError, match="applied: do not send it again"):
         await sentry.members.add("acme", email="new@acme.test")
     assert len(calls(mocked, "POST", url)) == 1
+
+
+async def test_concurrency_429_backs_off_instead_of_waiting_for_the_window(
+    sentry: SentryClient, mocked: aioresponses, clock: ManualClock
+) -> None:
+    url = f"{API}/organizations/acme/"
+    mocked.get(
+        url,
+        status=429,
+        body='{"detail":"You are attempting to go above the allowed concurrency."}',
+        headers={
+            **rate_headers(clock, 30, reset_in=1),
+            "X-Sentry-Rate-Limit-ConcurrentLimit": "2",
+            "X-Sentry-Rate-Limit-ConcurrentRemaining": "0",
+        },
+    )
+    mocked.get(url, payload=ORG)
+    await sentry.organizations.get("acme")
+    # A short jittered backoff (at most the first backoff), not the rest of the window.
+    assert len(clock.sleeps) == 1 and clock.sleeps[0] <= 0.5
 
 
 async def test_wrong_json_shape_is_a_decode_error(
