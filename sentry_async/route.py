@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 import string
 from urllib.parse import quote
 
@@ -10,6 +12,13 @@ import attrs
 __all__ = ["Route", "encode_segment"]
 
 _FORMATTER = string.Formatter()
+# Slugs and ids are nearly always made of these: nothing to encode, so skip quote().
+_SAFE = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9_.~-]*")
+
+
+@functools.lru_cache(maxsize=256)
+def _fields(template: str) -> frozenset[str]:
+    return frozenset(field for _, field, _, _ in _FORMATTER.parse(template) if field)
 
 
 def encode_segment(value: object, name: str = "value") -> str:
@@ -21,7 +30,9 @@ def encode_segment(value: object, name: str = "value") -> str:
     """
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise TypeError(f"{name} must be a str or int, not {type(value).__name__}")
-    text = str(value)
+    text = value if isinstance(value, str) else str(value)
+    if _SAFE.fullmatch(text):
+        return text  # cannot be "." or "..": the first character is never a dot
     if not text.strip():
         raise ValueError(f"{name} must not be empty")
     encoded = quote(text, safe="")
@@ -45,12 +56,11 @@ class Route:
     @classmethod
     def build(cls, method: str, template: str, **params: object) -> Route:
         """Fill ``template``'s ``{name}`` fields with single-segment-encoded ``params``."""
-        names = [field for _, field, _, _ in _FORMATTER.parse(template) if field]
-        missing = set(names) - params.keys()
-        extra = params.keys() - set(names)
-        if missing or extra:
+        names = _fields(template)
+        if names != params.keys():
+            missing, extra = names - params.keys(), params.keys() - names
             raise TypeError(f"{template}: missing {sorted(missing)}, unexpected {sorted(extra)}")
-        encoded = {name: encode_segment(params[name], name) for name in names}
+        encoded = {name: encode_segment(value, name) for name, value in params.items()}
         return cls(method.upper(), template, template.format_map(encoded))
 
     @property
