@@ -39,6 +39,7 @@ log = logging.getLogger("sentry_async")
 
 USER_AGENT = f"sentry-async/{__version__}"
 MAX_REDIRECTS = 5
+_URL_CACHE = 4096
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CONNECT_TIMEOUT: tuple[type[BaseException], ...] = tuple(
     t for t in (getattr(aiohttp, "ConnectionTimeoutError", None),) if t is not None
@@ -121,6 +122,8 @@ class Transport:
     ) -> None:
         self.api = normalise_base_url(base_url)
         self._api_prefix = str(self.api)
+        # Audits call the same few thousand paths again and again: parse each URL once.
+        self._urls: dict[str, URL] = {}
         self.origin = self.api.origin()
         self.clock = clock
         # The store sees a fingerprint of the token, never the token.
@@ -141,7 +144,13 @@ class Transport:
 
     def url_for(self, path: str) -> URL:
         """The absolute URL of an already-encoded path relative to ``/api/0``."""
-        return URL(self._api_prefix + path, encoded=True)
+        url = self._urls.get(path)
+        if url is None:
+            url = URL(self._api_prefix + path, encoded=True)
+            if len(self._urls) >= _URL_CACHE:
+                self._urls.clear()  # bounded; refilling costs one parse per path
+            self._urls[path] = url
+        return url
 
     def http(self) -> aiohttp.ClientSession:
         """The aiohttp session, created on first use (inside the running loop)."""

@@ -66,11 +66,24 @@ class Project:
     team: ProjectTeam | None = None
     teams: list[ProjectTeam] = attrs.field(factory=list)
     avatar: Avatar | None = None
-    #: Summary of the owning organization (details only).
-    organization: "Organization | None" = None
     #: Raw ``sentry:*``, ``filters:*``... project options (details only).
     options: Mapping[str, Any] = attrs.field(factory=dict)
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+    @property
+    def organization(self) -> "Organization | None":
+        """Summary of the owning organization (details only).
+
+        Decoded from ``raw`` when read: it is large, rarely needed (you named the
+        organization to get here) and would double the cost of every ``projects.get``.
+        """
+        data = self.raw.get("organization")
+        if data is None:
+            return None
+        from ._converter import structurer
+        from .organizations import Organization
+
+        return structurer(Organization)(data)
 
 
 @attrs.frozen(kw_only=True)
