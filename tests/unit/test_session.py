@@ -475,3 +475,14 @@ async def test_callback_sees_json_body_only_with_given_fields(
     project = await sentry.projects.update("acme", "web", name="Renamed")
     assert project.name == "Renamed"
     assert seen == [b'{"name":"Renamed"}']
+
+
+def test_parsed_urls_are_reused_and_the_cache_stays_bounded() -> None:
+    client = SentryClient(TOKEN, "https://sentry.example")
+    transport = client._session.transport
+    first = transport.url_for("/projects/acme/web/")
+    assert transport.url_for("/projects/acme/web/") is first
+    assert str(first) == f"{API}/projects/acme/web/"
+    for n in range(10_000):
+        transport.url_for(f"/projects/acme/p{n}/")
+    assert len(transport._urls) <= 4096
