@@ -8,6 +8,7 @@ The child is always terminated on the way out, whatever happened.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import gc
 import importlib.util
@@ -221,3 +222,17 @@ def machine() -> str:
                 model = line.split(":", 1)[1].strip()
                 break
     return f"Python {sys.version.split()[0]} on {sys.platform}, {cpus} CPU(s) {model}".strip()
+
+
+def script_main(
+    doc: str | None, run: Callable[[bool], list[Row]], quick_help: str, argv: list[str] | None
+) -> int:
+    """The command line every benchmark script shares: ``[--quick]``, one table, exit 1 on a
+    missed target."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    args = parser.parse_args(argv)
+    rows = run(args.quick)
+    print(table(rows))
+    print(machine())
+    return 0 if all(r["ok"] for r in rows) else 1

@@ -17,7 +17,6 @@ loses about one GET in 3,500 (0.13**4): shown for information.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 from collections import Counter
@@ -129,13 +128,7 @@ def run(quick: bool) -> list[Row]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1,000 projects instead of 3,000")
-    args = parser.parse_args(argv)
-    rows = run(args.quick)
-    print(_common.table(rows))
-    print(_common.machine())
-    return 0 if all(r["ok"] for r in rows) else 1
+    return _common.script_main(__doc__, run, "1,000 projects instead of 3,000", argv)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ process), which shows the client's overhead even when the server is the bottlene
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
@@ -139,13 +138,7 @@ async def list_slugs(fake: FakeProcess) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1,000 requests instead of 2,000")
-    args = parser.parse_args(argv)
-    rows = run(args.quick)
-    print(_common.table(rows))
-    print(_common.machine())
-    return 0 if all(r["ok"] for r in rows) else 1
+    return _common.script_main(__doc__, run, "1,000 requests instead of 2,000", argv)
 
 
 if __name__ == "__main__":

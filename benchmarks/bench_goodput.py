@@ -27,7 +27,6 @@ Target (issue 4): ours >= 0.95 of the limit with <= 1% of answers being 429s.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import itertools
@@ -234,13 +233,7 @@ def run(quick: bool) -> list[Row]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="4 windows instead of 10")
-    args = parser.parse_args(argv)
-    rows = run(args.quick)
-    print(_common.table(rows))
-    print(_common.machine())
-    return 0 if all(r["ok"] for r in rows) else 1
+    return _common.script_main(__doc__, run, "4 windows instead of 10", argv)
 
 
 if __name__ == "__main__":

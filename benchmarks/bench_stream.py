@@ -16,7 +16,6 @@ at most 1.5x, or 1 MB apart, whichever is looser).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import gc
 import re
@@ -144,13 +143,7 @@ def run(quick: bool) -> list[Row]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="20,000 items instead of 100,000")
-    args = parser.parse_args(argv)
-    rows = run(args.quick)
-    print(_common.table(rows))
-    print(_common.machine())
-    return 0 if all(r["ok"] for r in rows) else 1
+    return _common.script_main(__doc__, run, "20,000 items instead of 100,000", argv)
 
 
 if __name__ == "__main__":
