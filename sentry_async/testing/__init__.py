@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         Team,
     )
     from ._server import FakeSentry
+    from ._thread import serve_in_thread
 
 # Exports are imported on first use: the pytest plugin lives in this package and is loaded by
 # every pytest session, which should not pay for aiohttp.web unless a test uses the fake.
@@ -47,6 +48,7 @@ _WHERE = {
     "RateLimitConfig": "_ratelimit",
     "RouteLimit": "_ratelimit",
     "FakeSentry": "_server",
+    "serve_in_thread": "_thread",
     **dict.fromkeys(
         [
             "ClientKey",
@@ -96,4 +98,5 @@ __all__ = [
     "RouteLimit",
     "ServiceHook",
     "Team",
+    "serve_in_thread",
 ]

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sentry_async import RetryPolicy, SentryClient
-from sentry_async.testing import FakeOrg, FakeSentry
+from sentry_async.testing import FakeOrg, FakeSentry, serve_in_thread
 
 ORG = "acme"
 TOKEN = "sntryu_" + "c0ffee" * 10 + "abcd"
@@ -69,26 +68,7 @@ class TimeLapse:
         await asyncio.sleep(max(0.0, seconds) / self.speed)
 
 
-@contextlib.contextmanager
-def fake_in_thread(org: FakeOrg, **fake_options: Any) -> Iterator[FakeSentry]:
-    """A fake served by its own event loop in another thread.
-
-    For tests that inspect ``asyncio.all_tasks()``: the fake's request handlers (some still
-    sleeping in a SLOW fault) then live in the other loop and cannot be mistaken for tasks
-    the client left behind. Read its counters only once the client is done with it.
-    """
-    fake_options.setdefault("token", TOKEN)
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="fake-sentry", daemon=True)
-    thread.start()
-    try:
-        fake = FakeSentry(org, **fake_options)
-        asyncio.run_coroutine_threadsafe(fake.start(), loop).result(timeout=30)
-        try:
-            yield fake
-        finally:
-            asyncio.run_coroutine_threadsafe(fake.close(), loop).result(timeout=30)
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=30)
-        loop.close()
+def fake_in_thread(org: FakeOrg, **options: Any) -> contextlib.AbstractContextManager[FakeSentry]:
+    """The fake on its own loop and thread (see ``serve_in_thread``), with the test token."""
+    options.setdefault("token", TOKEN)
+    return serve_in_thread(org, **options)

@@ -18,7 +18,6 @@ import os
 import shutil
 import socket
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from multiprocessing.process import BaseProcess
@@ -27,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from sentry_async.testing import FakeOrg, FakeSentry
+from sentry_async.testing import FakeOrg, FakeSentry, serve_in_thread
 
 ORG = "acme"
 TOKEN = "sntryu_" + "5eed" * 16
@@ -183,27 +182,10 @@ def make_org(projects: int) -> FakeOrg:
     return FakeOrg.generate(ORG, projects=projects, members=5, seed=6, now=NOW)
 
 
-@contextlib.contextmanager
-def fake_sentry(org: FakeOrg, **options: Any) -> Iterator[FakeSentry]:
-    """A FakeSentry served by its own event loop on a thread of this (the test) process.
-
-    Read its counters once the workers are done with it.
-    """
+def fake_sentry(org: FakeOrg, **options: Any) -> contextlib.AbstractContextManager[FakeSentry]:
+    """The fake on its own loop and thread (see ``serve_in_thread``), with the test token."""
     options.setdefault("token", TOKEN)
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="fake-sentry", daemon=True)
-    thread.start()
-    try:
-        fake = FakeSentry(org, **options)
-        asyncio.run_coroutine_threadsafe(fake.start(), loop).result(timeout=30)
-        try:
-            yield fake
-        finally:
-            asyncio.run_coroutine_threadsafe(fake.close(), loop).result(timeout=30)
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=30)
-        loop.close()
+    return serve_in_thread(org, **options)
 
 
 # -- worker processes -------------------------------------------------------------------------

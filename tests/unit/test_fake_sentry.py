@@ -105,6 +105,7 @@ def test_exports_are_pinned() -> None:
             "RouteLimit",
             "ServiceHook",
             "Team",
+            "serve_in_thread",
         ]
     )
     for name in testing.__all__:
@@ -954,3 +955,16 @@ async def test_sentry_fake_fixture(sentry_fake: SentryFake) -> None:  # noqa: F8
     async with aiohttp.ClientSession() as http:
         url = f"{sentry_fake.fake.api_url}/organizations/acme/"
         assert (await call(http, "GET", url, headers={"Authorization": "Bearer t0k"}))[0] == 200
+
+
+def test_serve_in_thread_answers_synchronous_callers() -> None:
+    import urllib.request
+
+    from sentry_async.testing import serve_in_thread
+
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only
+    with serve_in_thread(FakeOrg.generate("acme", projects=3)) as fake:
+        url = f"{fake.api_url}/organizations/acme/projects/"
+        with direct.open(url, timeout=10) as answer:
+            assert len(json.loads(answer.read())) == 3
+        assert fake.counters.requests == 1
