@@ -25,10 +25,16 @@ from yarl import URL
 
 from ._version import __version__
 from .clock import Clock
-from .errors import AmbiguousWriteError, ConfigurationError, SentryError, TransportError
+from .errors import (
+    AmbiguousWriteError,
+    ConfigurationError,
+    RateLimited,
+    SentryError,
+    TransportError,
+)
 from .gate import RateGate
 from .ratelimit import RateSnapshot, parse_rate_headers
-from .retry import IDEMPOTENT_METHODS, Failure, RetryPolicy, classify, decide
+from .retry import IDEMPOTENT_METHODS, RetryPolicy, classify, decide
 from .route import Route
 from .stores import RateLimitStore, token_fingerprint
 from .wire import Answer, decipher, dumps
@@ -213,11 +219,12 @@ class Session:
                 failure = classify(exc)
                 if failure is None:
                     raise
-                wait_hint = getattr(exc, "retry_after", None)
-                if failure is Failure.RATE_LIMITED:
+                wait_hint = None
+                if isinstance(exc, RateLimited):
                     limited += 1
                     attempt = limited
-                    if getattr(exc, "rate", None) is None and wait_hint is not None:
+                    wait_hint = exc.retry_after
+                    if exc.rate is None and wait_hint is not None:
                         self.transport.gate.note_blocked(route.key, wait_hint)
                 else:
                     errors += 1
