@@ -265,28 +265,21 @@ class Session:
         transport = self.transport
         url = transport.url_for(route.path)
         same_origin = True
-        for _ in range(MAX_REDIRECTS + 1):
+        hops = 0
+        while True:
             status, headers, data, rate = await self._send_once(
                 route, url, query, body, same_origin
             )
             location = headers.get("Location")
-            if status in _REDIRECTS and location and route.method in ("GET", "HEAD"):
-                url = url.join(URL(location, encoded=True))
-                query = None  # the Location carries the query it wants
-                # Credentials never travel to another origin, even if a redirect asks.
-                same_origin = same_origin and url.origin() == transport.origin
-                continue
-            return decipher(
-                method=route.method,
-                route=route.template,
-                url=str(url),
-                status=status,
-                headers=headers,
-                body=data,
-                now=transport.clock.time(),
-                rate=rate,
-            )
-        return decipher(  # too many redirects: surfaces as ResourceMoved
+            follow = status in _REDIRECTS and route.method in ("GET", "HEAD")
+            if not location or not follow or hops == MAX_REDIRECTS:
+                break  # an unfollowed 3xx surfaces from decipher as ResourceMoved
+            hops += 1
+            url = url.join(URL(location, encoded=True))
+            query = None  # the Location carries the query it wants
+            # Credentials never travel to another origin, even if a redirect asks.
+            same_origin = same_origin and url.origin() == transport.origin
+        return decipher(
             method=route.method,
             route=route.template,
             url=str(url),
