@@ -65,6 +65,7 @@ DEFAULT_MAX_BODY_SIZE = 64 * 1024 * 1024
 # Of an error answer only this much is read: enough for any JSON detail and a snippet.
 _ERROR_BODY_LIMIT = 64 * 1024
 _URL_CACHE = 4096
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CONNECT_TIMEOUT: tuple[type[BaseException], ...] = tuple(
     t for t in (getattr(aiohttp, "ConnectionTimeoutError", None),) if t is not None
@@ -364,6 +365,10 @@ class Session:
             target, origin = None, None
         if target is not None and origin in transport.trusted and target.user is None:
             if target.password is None and target.host:
+                if target.explicit_port is not None and target.port == _DEFAULT_PORTS.get(
+                    target.scheme
+                ):
+                    target = target.with_port(None)
                 return target
         shown = snippet(location)
         if target is None:
