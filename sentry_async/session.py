@@ -437,7 +437,7 @@ class Session:
                 status, answer_headers = response.status, response.headers
                 ok = 200 <= status <= 299
                 limit = transport.max_body_size if ok else _ERROR_BODY_LIMIT
-                data, over = await _read_bounded(response, limit)
+                data, over = await _read_bounded(response, limit, refuse_early=ok)
                 too_large = over and ok
             answered = True
             rate = parse_rate_headers(answer_headers)
@@ -530,10 +530,15 @@ class Session:
         )
 
 
-async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
-    """At most ``limit`` bytes of the body, read as it arrives; and whether there was more."""
+async def _read_bounded(
+    response: aiohttp.ClientResponse, limit: int, *, refuse_early: bool
+) -> tuple[bytes, bool]:
+    """At most ``limit`` bytes of the body, read as it arrives; and whether there was more.
+
+    With ``refuse_early``, a declared Content-Length over the limit is not read at all.
+    """
     length = response.content_length
-    if length is not None and length > limit:
+    if refuse_early and length is not None and length > limit:
         return b"", True
     chunks: list[bytes] = []
     size = 0
