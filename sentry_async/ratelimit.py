@@ -218,7 +218,10 @@ class RouteBudget:
         if self.reset_at is None or reset > self.reset_at:
             if self.reset_at is not None:
                 gap = reset - self.reset_at
-                self.window = gap if self.window is None else min(self.window, gap)
+                # A gap longer than any real window (a reset of 0, then of next year) says
+                # nothing about the window; believing it would push the next reset away.
+                if gap <= MAX_RESET_AHEAD:
+                    self.window = gap if self.window is None else min(self.window, gap)
             self.reset_at = reset
             self.remaining = remaining
         elif reset == self.reset_at and self.remaining is not None:

@@ -74,8 +74,11 @@ class RetryPolicy:
 
 def backoff(policy: RetryPolicy, attempt: int, jitter: float) -> float:
     """The wait before error retry number ``attempt`` (1-based); ``jitter`` in [0, 1)."""
-    cap = min(policy.max_backoff, policy.initial_backoff * policy.multiplier ** (attempt - 1))
-    return cap * jitter
+    try:
+        grown = policy.initial_backoff * policy.multiplier ** (attempt - 1)
+    except OverflowError:  # the thousandth 429 of a call with no deadline
+        grown = math.inf
+    return min(policy.max_backoff, grown) * jitter
 
 
 def decide(
