@@ -149,7 +149,7 @@ class ClockSkew:
         if stamped is None or not received >= sent:
             return
         low, high = stamped - received, stamped + 1.0 - sent
-        if not (-MAX_SKEW <= low and high <= MAX_SKEW):
+        if not (low >= -MAX_SKEW and high <= MAX_SKEW):
             return
         if self._low is None or self._high is None or low > self._high or high < self._low:
             self._low, self._high = low, high

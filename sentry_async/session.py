@@ -363,17 +363,17 @@ class Session:
             origin = _origin(target)
         except (ValueError, TypeError):
             target, origin = None, None
-        if target is not None and origin in transport.trusted and target.user is None:
-            if target.password is None and target.host:
-                if target.explicit_port is not None and target.port == _DEFAULT_PORTS.get(
-                    target.scheme
-                ):
-                    target = target.with_port(None)
-                return target
+        credentials = target is not None and (target.user, target.password) != (None, None)
+        if target is not None and origin in transport.trusted and not credentials:
+            if target.explicit_port is not None and target.port == _DEFAULT_PORTS.get(
+                target.scheme
+            ):
+                target = target.with_port(None)  # the URL the pool would use anyway
+            return target
         shown = snippet(location)
         if target is None:
             why = "a Location that is not a URL"
-        elif target.user is not None or target.password is not None:
+        elif credentials:
             why = "a URL carrying credentials"
         else:
             why = "another origin"

@@ -282,11 +282,7 @@ def decipher(
         kind = headers.get("Content-Type", "")
         if _blank(body):
             payload = None
-            if (
-                status in (200, 201)
-                and method not in ("HEAD", "DELETE")
-                and "json" in kind.lower()
-            ):
+            if status in (200, 201) and method not in ("HEAD", "DELETE") and "json" in kind.lower():
                 raise _undecodable(method, route, url, status, body, kind)
         else:
             try:

@@ -185,7 +185,7 @@ async def test_an_empty_json_200_to_a_get_recovers_on_retry(sentry: SentryClient
 async def test_an_empty_json_answer_to_a_post_is_never_resent(sentry: SentryClient) -> None:
     with aioresponses() as mocked:
         mocked.post(URL_, body=b"", content_type="application/json", repeat=True)
-        with pytest.raises(DecodeError, match="was accepted.*do not send it again"):
+        with pytest.raises(DecodeError, match=r"was accepted.*do not send it again"):
             await sentry.request("POST", PATH, json={"a": 1})
         assert sent(mocked, URL_, "POST") == 1
 

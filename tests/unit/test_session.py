@@ -264,7 +264,7 @@ async def test_cross_origin_redirect_is_refused_not_followed(
         headers={"Location": "https://elsewhere.example/api/0/projects/acme/web/"},
     )
     mocked.get("https://elsewhere.example/api/0/projects/acme/web/", payload=PROJECT)
-    with pytest.raises(RedirectRefused, match="elsewhere.example.*base_url") as info:
+    with pytest.raises(RedirectRefused, match=r"elsewhere\.example.*base_url") as info:
         await sentry.projects.get("acme", "web")
     assert info.value.location == "https://elsewhere.example/api/0/projects/acme/web/"
     assert not calls(mocked, "GET", "https://elsewhere.example/api/0/projects/acme/web/")
