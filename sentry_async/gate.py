@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import itertools
 from collections import OrderedDict
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from .clock import Clock
@@ -124,7 +124,11 @@ class RateGate:
         if self._max is not None:
             if self._global is None:
                 self._global = asyncio.Semaphore(self._max)
-            await self._bounded(self._global.acquire(), deadline)
+            semaphore = self._global
+            if semaphore.locked():
+                await self._bounded(semaphore.acquire, semaphore.release, deadline)
+            else:
+                await semaphore.acquire()  # free: taken at once
         try:
             if self._memory is not None:
                 slots = self._slots(key)
@@ -145,15 +149,32 @@ class RateGate:
                 self._global.release()
             raise
 
-    async def _bounded(self, waiting: Coroutine[Any, Any, Any], deadline: float | None) -> None:
+    async def _bounded(
+        self,
+        waiting: Callable[[], Coroutine[Any, Any, Any]],
+        undo: Callable[[], None],
+        deadline: float | None,
+    ) -> None:
+        """Await ``waiting()`` (an acquire) until the deadline, else raise PacingRefused.
+
+        Not ``asyncio.wait_for``: before Python 3.12 it swallows a cancellation that lands
+        just as the acquire succeeds, and the cancelled call would go on to send. ``undo``
+        gives back what the acquire took, when it succeeds after we stopped waiting.
+        """
         left = self._time_left(deadline)
         if left is None:
-            await waiting
+            await waiting()
             return
+        inner = asyncio.ensure_future(waiting())
         try:
-            await asyncio.wait_for(waiting, max(left, 0.0))
-        except asyncio.TimeoutError:
-            raise PacingRefused(None, None) from None
+            done, _ = await asyncio.wait({inner}, timeout=max(left, 0.0))
+        except BaseException:
+            _abandon(inner, undo)
+            raise
+        if not done:
+            _abandon(inner, undo)
+            raise PacingRefused(None, None)
+        inner.result()
 
     def release(self, key: str, snapshot: RateSnapshot | None, *, answered: bool) -> None:
         """Give back the slot taken by :meth:`acquire`, learning from the answer's headers.
@@ -192,22 +213,30 @@ class RateGate:
             return
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         slots.waiters.append(waiter)
+        expired = False
+
+        def expire() -> None:
+            nonlocal expired
+            if not waiter.done():
+                expired = True
+                waiter.cancel()
+
+        left = self._time_left(deadline)
+        timer = None if left is None else waiter.get_loop().call_later(max(left, 0.0), expire)
         try:
-            left = self._time_left(deadline)
-            if left is None:
-                await waiter
-            else:
-                try:
-                    await asyncio.wait_for(waiter, max(left, 0.0))
-                except asyncio.TimeoutError:
-                    raise PacingRefused(None, _snapshot(budget)) from None
+            await waiter
         except BaseException:
             if waiter.done() and not waiter.cancelled():
                 # We were handed a slot just as we were cancelled: pass it on.
                 slots.give_back()
             elif waiter in slots.waiters:
                 slots.waiters.remove(waiter)
+            if expired and not _cancelling():
+                raise PacingRefused(None, _snapshot(budget)) from None
             raise
+        finally:
+            if timer is not None:
+                timer.cancel()
         # The slot was counted for us by RouteState.wake.
 
     # -- the shared path ---------------------------------------------------------------
@@ -232,7 +261,7 @@ class RateGate:
     ) -> None:
         route = self._shared_route(key)
         store, scope, clock = self._store, self._scope, self._clock
-        await self._bounded(route.lock.acquire(), deadline)
+        await self._bounded(route.lock.acquire, route.lock.release, deadline)
         try:
             while True:
                 freed = route.freed
@@ -276,4 +305,23 @@ def _snapshot(budget: RouteBudget) -> RateSnapshot:
         remaining=budget.remaining,
         reset=budget.reset_at,
         concurrent_limit=budget.concurrent_limit,
+    )
+
+
+def _cancelling() -> bool:
+    """Whether the current task is being cancelled (Python 3.11+; False before)."""
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)
+    return bool(cancelling()) if cancelling is not None else False
+
+
+def _abandon(inner: asyncio.Future[Any], undo: Callable[[], None]) -> None:
+    """Stop an acquire we no longer wait for; give back what it took if it got there."""
+    if inner.done():
+        if not inner.cancelled() and inner.exception() is None:
+            undo()
+        return
+    inner.cancel()
+    inner.add_done_callback(
+        lambda f: undo() if not f.cancelled() and f.exception() is None else None
     )
