@@ -188,10 +188,8 @@ class Transport:
         self.token = token_ = _Token(token)
         base = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         json_ = {"Content-Type": "application/json"}
-        self.headers_anonymous = _Headers(base)
         self.headers = _Headers(base, Authorization=token_.bearer())
         self.json_headers = _Headers(self.headers, **json_)
-        self.json_headers_anonymous = _Headers(base, **json_)
         self._http = session
         self._owns_http = session is None
         self._pool_size = max(100, max_concurrency or 0)

@@ -378,3 +378,21 @@ def test_reusing_a_client_in_a_second_event_loop_is_a_clear_error() -> None:
         first.run_until_complete(sentry.close())
     finally:
         first.close()
+
+
+async def test_a_model_call_on_an_empty_answer_says_empty_body(sentry: SentryClient) -> None:
+    with aioresponses() as mocked:
+        mocked.get(URL_, body=b"", content_type="text/plain")
+        with pytest.raises(DecodeError, match="an empty body") as info:
+            await sentry.organizations.get("acme")
+    assert "body starts None" not in str(info.value)
+
+
+async def test_a_model_call_on_a_deeply_nested_answer_is_a_decode_error(
+    sentry: SentryClient,
+) -> None:
+    with aioresponses() as mocked:
+        mocked.get(URL_, body="[" * 900 + "]" * 900, content_type="application/json")
+        with pytest.raises(DecodeError) as info:
+            await sentry.organizations.get("acme")
+    assert len(str(info.value)) < 800
