@@ -124,10 +124,12 @@ class ClockSkew:
     """How far the server's clock is ahead of ours, learnt from answers' ``Date`` headers.
 
     ``Date`` has one-second resolution and was stamped somewhere between sending and
-    receiving, so each answer bounds the offset to ``[date - received, date + 1 - sent]``;
-    the estimate is the middle of the intersection of every answer's bounds. An answer that
-    contradicts the others (our clock jumped) restarts the estimate; a Date further than
-    :data:`MAX_SKEW` from our clock, missing or unparseable changes nothing.
+    receiving, so each answer bounds the offset to ``[date - received, date + 1 - sent]``.
+    The estimate is the greatest lower bound seen: it errs towards the server being behind,
+    which only makes a wait a little longer, never early into a window not yet open (a
+    429). It closes in on the true offset as answers arrive at different sub-second phases.
+    An answer that contradicts the others (our clock jumped) restarts the estimate; a Date
+    further than :data:`MAX_SKEW` from our clock, missing or unparseable changes nothing.
     """
 
     __slots__ = ("_high", "_low")
@@ -139,9 +141,7 @@ class ClockSkew:
     @property
     def offset(self) -> float:
         """Seconds to add to local epoch time to get the server's (0.0 until known)."""
-        if self._low is None or self._high is None:
-            return 0.0
-        return (self._low + self._high) / 2
+        return 0.0 if self._low is None else self._low
 
     def observe(self, date: str | None, sent: float, received: float) -> None:
         """Learn from one answer's ``Date`` header; ``sent``/``received`` are local epochs."""
