@@ -64,7 +64,7 @@ class Page(Generic[T]):
         for name, value in self.headers.items():
             if name.lower() == "x-hits":
                 text = value.strip()
-                return int(text) if text.isdigit() else None
+                return int(text) if text.isascii() and text.isdigit() else None
         return None
 
 

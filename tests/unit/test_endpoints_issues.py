@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from aioresponses import aioresponses
 
-from sentry_async import SentryClient
+from sentry_async import Page, SentryClient
 from sentry_async.endpoints.issues import BULK_CHUNK
 from tests import payloads
 
@@ -302,3 +302,19 @@ async def test_a_version_like_issue_id_stays_one_segment(
     mocked.get(at(f"{ISSUES}%2E%2E/"), payload=payloads.group())
     await sentry.issues.get(ORG, "..")
     assert the_one(mocked).path == f"{ISSUES}%2E%2E/"
+
+
+@pytest.mark.parametrize(
+    ("headers", "hits"),
+    [
+        ({"X-Hits": "1289"}, 1289),
+        ({"x-hits": " 7 "}, 7),
+        ({"X-Hits": "-1"}, None),
+        ({"X-Hits": "many"}, None),
+        ({"X-Hits": ""}, None),
+        ({"X-Hits": "١٢"}, None),  # Arabic-Indic digits: str.isdigit() alone would take them
+        ({}, None),
+    ],
+)
+def test_page_hits_reads_only_a_plain_count(headers: dict[str, str], hits: int | None) -> None:
+    assert Page(items=[], cursor=None, next_cursor=None, headers=headers).hits == hits
