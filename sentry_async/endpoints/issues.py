@@ -208,8 +208,8 @@ class Issues(Endpoint):
         """The issue's events, newest first
         (``GET /organizations/{org}/issues/{issue_id}/events/``).
 
-        ``full=True`` asks for the whole event (entries, contexts...); Sentry treats any
-        non-empty ``full`` as true, so it is sent only then.
+        ``full=True`` asks for the whole event (entries, contexts...) and is sent as
+        ``full=1``; otherwise ``full`` is left out.
         """
         route = Route.build(
             "GET", "/organizations/{org}/issues/{issue_id}/events/", org=org, issue_id=issue_id

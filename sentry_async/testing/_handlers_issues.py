@@ -275,7 +275,12 @@ async def bulk_delete(ctx: Ctx) -> Reply:
 
 
 def _full(ctx: Ctx) -> bool:
-    return bool(ctx.query.get("full"))  # as Sentry: any non-empty value, even "false"
+    # The project events list takes any non-empty value, even "false", as true.
+    return bool(ctx.query.get("full"))
+
+
+def _issue_full(ctx: Ctx) -> bool:
+    return ctx.query.get("full") in ("1", "true")  # the issue events list reads only these
 
 
 def _events_matching(ctx: Ctx, pairs: list[tuple[Issue, IssueEvent]]) -> list[Any]:
@@ -291,7 +296,7 @@ def _events_matching(ctx: Ctx, pairs: list[tuple[Issue, IssueEvent]]) -> list[An
 
 async def list_issue_events(ctx: Ctx) -> Reply:
     issue = _issue(ctx)
-    full = _full(ctx)
+    full = _issue_full(ctx)
     pairs = _events_matching(ctx, [(issue, e) for e in issue.events])
     return paged_reply(ctx, pairs, lambda p: event_json(p[0], p[1], full=full))
 

@@ -88,7 +88,12 @@ async def list_team_projects(ctx: Ctx) -> Reply:
 
 async def list_team_members(ctx: Ctx) -> Reply:
     team = _team(ctx)
-    members = [m for m in ctx.org.members.values() if team.slug in m.teams]
+    # As Sentry: approved memberships only (invite requests are left out).
+    members = [
+        m
+        for m in ctx.org.members.values()
+        if team.slug in m.teams and m.invite_status == "approved"
+    ]
 
     def as_json(member: Member) -> dict[str, Any]:
         body = member_json(member)
