@@ -163,3 +163,16 @@ async def test_a_dropped_create_key_is_not_resent() -> None:
         with pytest.raises(AmbiguousWriteError):
             await sentry.projects.create_key(ORG, slug, name="x")
         assert fake.counters.by_route["POST /projects/{org}/{project}/keys/"] == 1
+
+
+async def test_the_fake_like_sentry_applies_a_bulk_call_without_ids_to_every_match() -> None:
+    # Why bulk_update never sends a request without id=: this is what such a request does.
+    org = make_org(projects=30)
+    async with serve(org) as (_, sentry):
+        before = [i for i in org.issues.values() if i.status == "unresolved"]
+        assert before
+        raw = await sentry.request_raw(
+            "PUT", f"/organizations/{ORG}/issues/", json={"status": "resolved"}
+        )
+        assert raw.status == 200 and raw.body["status"] == "resolved"
+        assert {i.status for i in before} == {"resolved"}
