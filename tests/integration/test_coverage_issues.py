@@ -176,3 +176,17 @@ async def test_the_fake_like_sentry_applies_a_bulk_call_without_ids_to_every_mat
         )
         assert raw.status == 200 and raw.body["status"] == "resolved"
         assert {i.status for i in before} == {"resolved"}
+
+
+def test_generated_issues_and_releases_repeat_for_the_same_seed() -> None:
+    def shape(seed: int) -> list[tuple[str, str, str, int, list[str]]]:
+        org = make_org(projects=80, seed=seed)
+        return [
+            (i.id, i.short_id, i.status, i.count, [e.id for e in i.events])
+            for i in org.issues.values()
+        ] + [(r.version, "", "", r.id, [p.slug for p in r.projects]) for r in org.releases.values()]
+
+    assert shape(3) == shape(3)
+    assert shape(3) != shape(4)
+    statuses = {i.status for i in make_org(projects=80, seed=3).issues.values()}
+    assert statuses == {"unresolved", "resolved", "ignored"}
