@@ -22,6 +22,7 @@ PUBLIC = {
     "Paginator",
     "RateLimited",
     "RateSnapshot",
+    "RawResponse",
     "RedirectRefused",
     "ResourceMoved",
     "ResponseTooLarge",
