@@ -24,7 +24,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from .clock import Clock
-from .ratelimit import ClockSkew, RateSnapshot, RouteBudget, bounded
+from .ratelimit import MAX_RESET_AHEAD, ClockSkew, RateSnapshot, RouteBudget, bounded
 from .stores._memory import MAX_ROUTES, MemoryRateLimitStore, RouteState
 from .stores._protocol import Lease, RateLimitStore
 
@@ -198,7 +198,12 @@ class RateGate:
             self._global.release()
 
     def note_blocked(self, key: str, seconds: float) -> None:
-        """A 429 without window headers: hold the route's requests for ``seconds``."""
+        """A 429 without window headers: hold the route's requests for ``seconds``.
+
+        At most :data:`~sentry_async.ratelimit.MAX_RESET_AHEAD`: a Retry-After of a year
+        must not freeze the route for a year.
+        """
+        seconds = min(seconds, MAX_RESET_AHEAD)
         if self._memory is not None:
             self._slots(key).budget.block_until(self.now() + seconds)
         else:

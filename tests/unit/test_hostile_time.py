@@ -152,3 +152,15 @@ async def test_a_garbage_date_changes_nothing() -> None:
             await sentry.request("GET", "/organizations/acme/")
             await sentry.request("GET", "/organizations/acme/")
     assert clock.sleeps == [pytest.approx(3.02)]
+
+
+async def test_a_retry_after_of_years_holds_the_route_an_hour_at_most() -> None:
+    clock = ManualClock(1_700_000_000.0)
+    with aioresponses() as mocked:
+        mocked.get(URL, status=429, headers={"Retry-After": "999999999"})
+        mocked.get(URL, payload=ORG, repeat=True)
+        async with client(clock, deadline=60.0) as sentry:
+            with pytest.raises(RateLimited):
+                await sentry.request("GET", "/organizations/acme/")
+            clock.advance(3601)
+            assert await sentry.request("GET", "/organizations/acme/") == ORG
