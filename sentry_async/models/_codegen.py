@@ -137,7 +137,7 @@ def _good_items(hook: Hook, value: Any) -> list[Any] | None:
     for item in value:
         try:
             good.append(hook(item))
-        except Exception:  # noqa: S112 - an undecodable nested item stays in ``raw``
+        except Exception:
             continue
     return good
 

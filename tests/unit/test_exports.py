@@ -30,6 +30,7 @@ PUBLIC = {
     "SystemClock",
     "TransportError",
     "Unauthorized",
+    "UndecodableItemsError",
     "__version__",
     "fan_out",
     "gather_bounded",
@@ -51,6 +52,7 @@ ERRORS = {
     "ServerError",
     "TransportError",
     "Unauthorized",
+    "UndecodableItemsError",
     "error_from_response",
 }
 
