@@ -84,6 +84,9 @@ def _to_float(value: Any) -> float:
 def _to_number(value: Any, _type: Any = None) -> float | int:
     if value.__class__ is int or value.__class__ is float:
         return value
+    if value.__class__ is str:  # quoted numbers, as counts sometimes are
+        number = float(value)
+        return int(number) if number.is_integer() and "." not in value else number
     raise TypeError(f"expected a number, got {_kind(value)}")
 
 
