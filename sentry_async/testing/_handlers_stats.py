@@ -6,8 +6,8 @@ import itertools
 import math
 import re
 import zlib
-from typing import Any
 from datetime import datetime, timezone
+from typing import Any
 
 from ._http import ApiError, Ctx, Reply, json_reply
 from ._lookup import project_of
