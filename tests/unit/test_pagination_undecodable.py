@@ -49,9 +49,13 @@ async def test_iteration_yields_the_good_items_then_reports_the_bad_ones(
 ) -> None:
     serve(mocked)
     seen: list[str] = []
-    with pytest.raises(UndecodableItemsError) as caught:
+
+    async def iterate() -> None:
         async for item in sentry.projects.list("acme", per_page=3):
             seen.append(item.slug)
+
+    with pytest.raises(UndecodableItemsError) as caught:
+        await iterate()
     assert seen == ["p0", "p1"]
     error = caught.value
     assert isinstance(error, DecodeError)
