@@ -48,6 +48,7 @@ __all__ = [
     "ServerError",
     "TransportError",
     "Unauthorized",
+    "UndecodableItemsError",
     "error_from_response",
 ]
 
