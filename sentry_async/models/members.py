@@ -75,7 +75,8 @@ class Member:
     #: Keys contain colons, e.g. ``sso:linked`` or ``idp:provisioned``.
     flags: Mapping[str, bool] | None = None
     date_created: datetime | None = None
-    #: Team slugs (details only).
+    #: Team slugs (details only). None means the answer did not say, not "no teams": never
+    #: send it back to ``members.update(teams=...)`` as ``[]``.
     teams: list[str] | None = None
     team_roles: list[MemberTeamRole] | None = None
     #: Carries the invitation's token (anyone holding it can join): left out of the repr.

@@ -36,8 +36,9 @@ class ProjectTeam:
 class Project:
     """A project, from the organization list or the project details endpoint.
 
-    List items omit ``status``, ``organization``, ``options`` and friends; those keep their
-    defaults. Everything else Sentry sends stays reachable in ``raw``.
+    List items omit ``status``, ``organization``, ``options`` and friends; those are None.
+    Only ``id`` and ``slug`` are required; everything else is None when absent, null or not
+    convertible, and everything Sentry sends stays reachable in ``raw``.
     """
 
     id: str
@@ -76,7 +77,11 @@ class Project:
 
 @attrs.frozen(kw_only=True)
 class ProjectUser:
-    """A user seen by a project's SDK events (not a Sentry account)."""
+    """A user seen by a project's SDK events (not a Sentry account).
+
+    Nothing is required: Sentry sends ``"id": null`` (or ``"None"``) for users known only
+    from event data, and some rows carry only ``username`` or ``email``.
+    """
 
     id: str | None = None
     #: ``email:...``, ``id:...``, ``username:...`` or ``ip:...``: how the user is tagged.
@@ -95,7 +100,8 @@ class ProjectUser:
 
 @attrs.frozen(kw_only=True)
 class TagValue:
-    """One value of a tag key, with how often and when it was seen."""
+    """One value of a tag key, with how often and when it was seen (``name`` may be absent
+    when Sentry sends only ``key`` and ``value``)."""
 
     name: str | None = None
     key: str | None = None
