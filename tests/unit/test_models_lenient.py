@@ -6,12 +6,15 @@ everything else is None when absent, null or not convertible (the value stays in
 
 from __future__ import annotations
 
+import contextlib
 import typing
 from datetime import datetime
 from typing import Any
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import sentry_async.models as models
 from sentry_async.models import ModelDecodeError, json_name, structure
@@ -195,3 +198,39 @@ def test_secrets_are_readable_but_not_in_the_repr(
 def test_a_client_keys_nested_dsn_secret_stays_out_of_the_repr() -> None:
     key = structure({"id": "1", "dsn": {"secret": "https://p:s3cr3t-key@o1/1"}}, models.ClientKey)
     assert "s3cr3t-key" not in repr(key) and key.dsn is not None
+
+
+# -- properties: whatever the server sends, decoding fails only on identity fields ------------
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=20)
+    | st.sampled_from(["None", "", "true", "0", "2024-01-01T00:00:00Z", "1.5e3"]),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cls=st.sampled_from(OBJECT_MODELS), data=st.data())
+def test_any_values_in_optional_fields_never_fail(cls: type[Any], data: st.DataObject) -> None:
+    payload = identity_payload(cls)
+    for field in optional(cls):
+        if data.draw(st.booleans()):
+            payload[json_name(cls, field.name)] = data.draw(json_values)
+
+    value = structure(payload, cls)
+
+    assert value.raw is payload
+
+
+@settings(max_examples=250, deadline=None)
+@given(cls=st.sampled_from(OBJECT_MODELS), payload=json_values)
+def test_any_json_decodes_or_raises_model_decode_error(cls: type[Any], payload: Any) -> None:
+    with contextlib.suppress(ModelDecodeError):
+        structure(payload, cls)
