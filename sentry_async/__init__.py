@@ -28,6 +28,7 @@ from .errors import (
     ServerError,
     TransportError,
     Unauthorized,
+    UndecodableItemsError,
 )
 from .fanout import fan_out, gather_bounded
 from .pagination import Page, Paginator
@@ -64,6 +65,7 @@ __all__ = [
     "SystemClock",
     "TransportError",
     "Unauthorized",
+    "UndecodableItemsError",
     "__version__",
     "fan_out",
     "gather_bounded",

@@ -6,7 +6,8 @@
     ├── ConfigurationError           bad client set-up (no token, bad base URL); also a ValueError
     ├── TransportError               no usable HTTP answer: connection, timeout, TLS
     ├── DecodeError                  an answer came, but its body is not the JSON expected
-    │   └── ResponseTooLarge         the body passed the client's max_body_size
+    │   ├── ResponseTooLarge         the body passed the client's max_body_size
+    │   └── UndecodableItemsError    list items that could not be decoded (after the good ones)
     ├── AmbiguousWriteError          a POST/PATCH was sent and its outcome is unknown
     ├── PaginationError              the server's paging went wrong (a cursor repeated)
     └── APIError                     the server answered with an error status
@@ -53,6 +54,7 @@ __all__ = [
     "ServerError",
     "TransportError",
     "Unauthorized",
+    "UndecodableItemsError",
     "error_from_response",
 ]
 
@@ -138,6 +140,36 @@ class ResponseTooLarge(DecodeError):
     def __init__(self, message: str, *, limit: int, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.limit = limit
+
+
+class UndecodableItemsError(DecodeError):
+    """Some items of a list page could not be decoded; every other item was delivered.
+
+    Raised by a paginator right after the page's decodable items (``async for`` has yielded
+    them, ``pages()`` has yielded the page). ``items`` holds each undecodable item's JSON
+    value as received, ``reasons`` why it failed (same order). ``next_cursor`` is the
+    cursor of the page after this one (None if it was the last): pass it as ``cursor=`` to
+    go on. ``collected`` holds, for ``collect()``, every item gathered before the error;
+    it is empty when the items were already yielded.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        route: str,
+        url: str,
+        status: int,
+        items: list[Any],
+        reasons: list[str],
+        next_cursor: str | None,
+    ) -> None:
+        super().__init__(message, method=method, route=route, url=url, status=status, snippet="")
+        self.items = items
+        self.reasons = reasons
+        self.next_cursor = next_cursor
+        self.collected: list[Any] = []
 
 
 class AmbiguousWriteError(SentryError):
@@ -406,6 +438,21 @@ def redact(error: E, secret: str, mask: str = "<redacted>") -> E:
     return error
 
 
+# Error bodies are kept to this nesting depth: deeper parts become "…", so that an error
+# pickles, redacts and prints without RecursionError whatever the server nested.
+_BODY_DEPTH = 32
+
+
+def _shallow(value: Any, depth: int = 0) -> Any:
+    if isinstance(value, list):
+        return [_shallow(v, depth + 1) for v in value] if depth < _BODY_DEPTH else "…"
+    if isinstance(value, dict):
+        if depth >= _BODY_DEPTH:
+            return "…"
+        return {k: _shallow(v, depth + 1) for k, v in value.items()}
+    return value
+
+
 def extract_detail(body: Any) -> Any:
     """Pick the human-meaningful part of an error body, whatever shape Sentry used."""
     if isinstance(body, dict):
@@ -430,8 +477,10 @@ def error_from_response(
 ) -> APIError:
     """Build the right :class:`APIError` subclass for an error status and its body.
 
-    ``body`` is the decoded JSON, or a str snippet when the body was not JSON.
+    ``body`` is the decoded JSON, or a str snippet when the body was not JSON; parts nested
+    deeper than 32 levels are kept as ``"…"``.
     """
+    body = _shallow(body)
     if 500 <= status <= 599:
         cls: type[APIError] = ServerError
     elif 300 <= status <= 399:

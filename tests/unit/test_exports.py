@@ -33,6 +33,7 @@ PUBLIC = {
     "SystemClock",
     "TransportError",
     "Unauthorized",
+    "UndecodableItemsError",
     "__version__",
     "fan_out",
     "gather_bounded",
@@ -56,6 +57,7 @@ ERRORS = {
     "ServerError",
     "TransportError",
     "Unauthorized",
+    "UndecodableItemsError",
     "error_from_response",
 }
 

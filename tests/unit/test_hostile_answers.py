@@ -306,6 +306,16 @@ def every_error() -> list[SentryError]:
         errors_module.RateLimited("r", retry_after=1.5, rate=RateSnapshot(40, 0, 1.0), **common),
         errors_module.ResourceMoved("m", location="/y/", new_slug="y", **common),
         RedirectRefused("rr", location="file:///", new_slug=None, **common),
+        errors_module.UndecodableItemsError(
+            "u",
+            method="GET",
+            route="/x/",
+            url="u",
+            status=200,
+            items=[{"id": None}],
+            reasons=["id: missing"],
+            next_cursor="0:100:0",
+        ),
     ]
     for cls in (
         APIError,
