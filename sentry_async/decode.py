@@ -9,7 +9,13 @@ from .errors import DecodeError, UndecodableItemsError, preview, snippet
 from .models._secret import mask_text, mask_value
 from .wire import Answer
 
-__all__ = ["DecodedItems", "decode_answer", "decode_items", "undecodable_error"]
+__all__ = [
+    "DecodedItems",
+    "decode_answer",
+    "decode_items",
+    "inconsistent_answer",
+    "undecodable_error",
+]
 
 T = TypeVar("T")
 
@@ -29,6 +35,11 @@ def _error(answer: Answer, what: str, exc: BaseException | None) -> DecodeError:
         status=answer.status,
         snippet=shown,
     )
+
+
+def inconsistent_answer(answer: Answer, what: str) -> DecodeError:
+    """A DecodeError for JSON that has the right shape but contradicts itself (``what``)."""
+    return _error(answer, what, None)
 
 
 def decode_answer(answer: Answer, decode: Callable[[Any], T], what: str) -> T:
