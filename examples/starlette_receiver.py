@@ -52,9 +52,7 @@ UNAUTHORIZED = JSONResponse({"error": "bad or missing signature"}, status_code=4
 OPTIONS = [{"label": "Ops", "value": "ops"}, {"label": "Web", "value": "web"}]
 
 
-async def _verified(
-    request: Request, secret: str | None, scheme: Scheme
-) -> WebhookDelivery | None:
+async def _verified(request: Request, secret: str | None, scheme: Scheme) -> WebhookDelivery | None:
     """The delivery if it carries a valid signature of ``scheme``, else None (logged)."""
     if not secret:
         log.warning("no %s secret for this request; refused", scheme)

@@ -26,9 +26,9 @@ from aiohttp import web
 
 from sentry_async.webhooks import (
     SERVICE_HOOK_SIGNATURE_HEADER,
+    Scheme,
     WebhookDelivery,
     WebhookVerificationError,
-    Scheme,
     verify_request,
 )
 

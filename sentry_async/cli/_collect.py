@@ -322,7 +322,7 @@ class Collector:
                     raise
                 errors.append(f"stats: {_describe(exc)}")
                 return None
-            return sum(point.count for point in points)
+            return sum(point.count or 0 for point in points)  # None: unknown bucket
 
         async def hooks() -> tuple[HookInfo, ...] | None:
             try:

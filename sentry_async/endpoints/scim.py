@@ -119,9 +119,7 @@ class Scim(Endpoint):
         otherwise be sent as ``true``.
         """
         if not isinstance(active, bool):
-            raise TypeError(
-                f"active must be True or False, got {type(active).__name__} {active!r}"
-            )
+            raise TypeError(f"active must be True or False, got {type(active).__name__} {active!r}")
         operation = {"op": "replace", "path": "active", "value": active}
         return await self.patch_user(org, user_id, [operation])
 

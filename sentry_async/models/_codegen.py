@@ -212,6 +212,17 @@ def _optional_inner(tp: Any) -> Any:
     return rest[0] if len(rest) == 1 else Union[rest]  # noqa: UP007
 
 
+def _is_positional_list(tp: Any) -> bool:
+    origin: Any = typing.get_origin(tp)
+    return origin is list and _optional_inner(typing.get_args(tp)[0]) is not None
+
+
+def _is_optional_values(tp: Any) -> bool:
+    origin: Any = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    return origin is Mapping and args[0] is str and _optional_inner(args[1]) is not None
+
+
 def _is_id(name: str) -> bool:
     return name == "id" or name.endswith("_id")
 
@@ -244,17 +255,8 @@ def register_scalar_hooks(converter: cattrs.Converter) -> None:
         each = item_hook(_optional_inner(typing.get_args(tp)[1]))
         return lambda value, _type=None: _values_or_none(each, value)
 
-    converter.register_structure_hook_factory(
-        lambda tp: typing.get_origin(tp) is list
-        and _optional_inner(typing.get_args(tp)[0]) is not None,
-        positional_list,
-    )
-    converter.register_structure_hook_factory(
-        lambda tp: typing.get_origin(tp) is Mapping
-        and typing.get_args(tp)[0] is str
-        and _optional_inner(typing.get_args(tp)[1]) is not None,
-        optional_values,
-    )
+    converter.register_structure_hook_factory(_is_positional_list, positional_list)
+    converter.register_structure_hook_factory(_is_optional_values, optional_values)
 
 
 def _missing(keys: tuple[str, ...]) -> ModelDecodeError:

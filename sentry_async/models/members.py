@@ -7,7 +7,6 @@ from typing import Any
 import attrs
 
 from ._secret import secret_field
-
 from .common import Avatar
 
 __all__ = ["Member", "MemberTeamRole", "MemberUser", "MemberUserEmail"]

@@ -1057,7 +1057,9 @@ async def test_member_list_query_filters_like_sentry(http: aiohttp.ClientSession
 
 
 async def test_member_put_team_roles_like_sentry(http: aiohttp.ClientSession) -> None:
-    async with FakeSentry(FakeOrg.generate(projects=6, members=12, teams=3, seed=3, now=NOW)) as fake:
+    async with FakeSentry(
+        FakeOrg.generate(projects=6, members=12, teams=3, seed=3, now=NOW)
+    ) as fake:
         member = next(m for m in fake.org.members.values() if not m.pending and m.role == "member")
         a, b = list(fake.org.teams)[:2]
         url = f"{fake.api_url}/organizations/acme/members/{member.id}/"

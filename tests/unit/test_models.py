@@ -450,7 +450,10 @@ class TestOrganizationResources:
         assert stats.intervals is not None and len(stats.intervals) == 3
         assert stats.intervals[2] is None and stats.intervals[0] == utc(2024, 2, 26)
         group = (stats.groups or [])[0]
-        assert group.series == {"sum(quantity)": [1500, None, 1800], "sum(times_seen)": [None, 31, 37]}
+        assert group.series == {
+            "sum(quantity)": [1500, None, 1800],
+            "sum(times_seen)": [None, 31, 37],
+        }
         assert group.totals == {"sum(quantity)": 5012, "sum(times_seen)": None}
         assert group.raw["series"]["sum(quantity)"][1] == "lots"
 
