@@ -13,7 +13,7 @@ from ..pagination import Paginator
 from ..route import Route
 from ..sentinel import UNSET, Unset
 from ._base import Endpoint
-from ._params import iso, repeated
+from ._params import iso, project_ids, repeated
 
 __all__ = ["BULK_CHUNK", "IssueStatus", "Issues"]
 
@@ -97,8 +97,9 @@ class Issues(Endpoint):
         """Search the organization's issues (``GET /organizations/{org}/issues/``).
 
         ``query`` uses Sentry's search syntax (``is:unresolved assigned:me level:error``;
-        ``""`` for every issue). ``project`` holds numeric project ids (``-1``: all),
-        ``environment`` environment names; both repeat. ``stats_period`` (``"14d"``) or
+        ``""`` for every issue). ``project`` holds numeric project ids (``-1``: all; a slug
+        raises ValueError before any request), ``environment`` environment names; both
+        repeat. ``stats_period`` (``"14d"``) or
         ``start``/``end`` (aware datetimes) bound when issues were seen. ``sort`` is
         ``date``, ``new``, ``freq``, ``user``... This list pages with ``limit`` (sent from
         ``per_page``, at most 100) and reports the total in ``X-Hits``: see
@@ -110,7 +111,7 @@ class Issues(Endpoint):
             raise ValueError("start and end go together")
         params = {
             "query": query,
-            "project": repeated(project, "project"),
+            "project": project_ids(project),
             "environment": repeated(environment, "environment"),
             "statsPeriod": stats_period,
             "start": iso(start, "start"),

@@ -194,7 +194,7 @@ async def test_bulk_update_chunks_ids_and_returns_the_last_changes(
     ids_sent = [[v for name, v in r.query if name == "id"] for r in requests]
     assert [len(chunk) for chunk in ids_sent] == [BULK_CHUNK, BULK_CHUNK, 5]
     assert [v for chunk in ids_sent for v in chunk] == [str(i) for i in ids]
-    for request, chunk in zip(requests, ids_sent):
+    for request, chunk in zip(requests, ids_sent, strict=True):
         # The guard: Sentry's fallback search, should no id match, can find only these ids.
         others = [(name, v) for name, v in request.query if name != "id"]
         assert others == [("query", f"issue.id:[{','.join(chunk)}]"), ("project", "-1")]
