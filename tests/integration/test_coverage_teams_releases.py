@@ -19,9 +19,10 @@ async def test_organizations_and_environments() -> None:
         assert [o.slug for o in await sentry.organizations.list().collect()] == [ORG]
         owned = await sentry.organizations.list(owner=True).collect()
         assert [o.slug for o in owned] == [ORG]
-        envs = await sentry.organizations.list_environments(ORG)
+        envs = await sentry.organizations.list_environments(ORG).collect()
         assert [e.name for e in envs] == ["production", "staging"]
-        assert await sentry.organizations.list_environments(ORG, visibility="hidden") == []
+        hidden = sentry.organizations.list_environments(ORG, visibility="hidden")
+        assert await hidden.collect() == []
 
 
 async def test_team_lifecycle_with_members_and_projects() -> None:

@@ -65,7 +65,7 @@ async def typed_usage() -> None:
 
 async def coverage_usage(s: SentryClient) -> None:
     orgs: list[Organization] = await s.organizations.list(owner=True).collect()
-    envs: list[Environment] = await s.organizations.list_environments("acme")
+    envs: list[Environment] = await s.organizations.list_environments("acme").collect()
     teams: Paginator[Team] = s.teams.list("acme")
     added: Team | None = await s.teams.add_member("acme", "web", 42)
     issues: Paginator[Group] = s.issues.list("acme", project=[1, 2], per_page=25)
