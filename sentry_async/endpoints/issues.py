@@ -129,7 +129,8 @@ class Issues(Endpoint):
         )
 
     async def get(self, org: str, issue_id: str | int) -> Group:
-        """One issue by its numeric id (``GET /organizations/{org}/issues/{issue_id}/``)."""
+        """One issue by its numeric id (``GET /organizations/{org}/issues/{issue_id}/``);
+        ``NotFound`` for an unknown id."""
         return await self._fetch(Route.build("GET", _ISSUE, org=org, issue_id=issue_id), Group)
 
     async def update(
@@ -150,8 +151,11 @@ class Issues(Endpoint):
         ``status`` is ``resolved``, ``unresolved``, ``ignored`` or ``resolvedInNextRelease``;
         ``status_details`` is sent as given (e.g. ``{"inRelease": "1.2.0"}`` or
         ``{"ignoreDuration": 30}``); ``assigned_to`` is ``"user:<id>"``, ``"team:<id>"``, a
-        username or an email, and None unassigns. A PUT that Sentry applies idempotently,
-        so it is retried like any PUT (``PUT /organizations/{org}/issues/{issue_id}/``).
+        username, an email or a bare user id, and None unassigns. A PUT that Sentry
+        applies idempotently, so it is retried like any PUT
+        (``PUT /organizations/{org}/issues/{issue_id}/``). No field given: ValueError;
+        ``BadRequest`` for a value Sentry refuses (unknown assignee or release...),
+        ``NotFound`` for an unknown issue.
         """
         body = _changes(
             status, status_details, assigned_to, has_seen, is_bookmarked, is_subscribed, is_public
@@ -237,7 +241,8 @@ class Issues(Endpoint):
         (``GET /organizations/{org}/issues/{issue_id}/events/``).
 
         ``full=True`` asks for the whole event (entries, contexts...) and is sent as
-        ``full=1``; otherwise ``full`` is left out.
+        ``full=1``; otherwise ``full`` is left out. Returns a ``Paginator[Event]``;
+        ``NotFound`` for an unknown issue.
         """
         route = Route.build(
             "GET", "/organizations/{org}/issues/{issue_id}/events/", org=org, issue_id=issue_id
@@ -251,7 +256,8 @@ class Issues(Endpoint):
 
     async def get_event(self, org: str, issue_id: str | int, event_id: str = "latest") -> Event:
         """One event of the issue: ``"latest"``, ``"oldest"``, ``"recommended"`` or an event
-        id (``GET /organizations/{org}/issues/{issue_id}/events/{event_id}/``)."""
+        id (``GET /organizations/{org}/issues/{issue_id}/events/{event_id}/``), with
+        entries and contexts; ``NotFound`` for an unknown issue or event."""
         route = Route.build(
             "GET",
             "/organizations/{org}/issues/{issue_id}/events/{event_id}/",
@@ -271,7 +277,9 @@ class Issues(Endpoint):
         per_page: int | None = None,
     ) -> Paginator[TagValue]:
         """Values of tag ``key`` on the issue's events, most frequent first
-        (``GET /organizations/{org}/issues/{issue_id}/tags/{key}/values/``)."""
+        (``GET /organizations/{org}/issues/{issue_id}/tags/{key}/values/``): a
+        ``Paginator[TagValue]``; ``NotFound`` for an unknown issue or a key never seen.
+        For ``key="user"`` Sentry may send ``id: null`` and no ``name``."""
         route = Route.build(
             "GET",
             "/organizations/{org}/issues/{issue_id}/tags/{key}/values/",
