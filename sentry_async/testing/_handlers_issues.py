@@ -60,6 +60,15 @@ def search(ctx: Ctx, query: str) -> list[Issue]:
         text = match.group(5) if match.group(5) is not None else match.group(6)
         if key is not None:
             checks.append(_term(ctx, key, value))
+        elif text in ("OR", "AND") and match.group(6) is not None:
+            # Issue search is built with allow_boolean=False.
+            raise ApiError(
+                400,
+                {
+                    "detail": 'Boolean statements containing "OR" or "AND" are not supported'
+                    " in this search"
+                },
+            )
         elif text:
             checks.append(_text(text.casefold()))
     return [issue for issue in ctx.org.issues.values() if all(c(issue) for c in checks)]
@@ -223,7 +232,9 @@ def _resolve_actor(ctx: Ctx, value: str, *, strict: bool = True) -> str | None:
         if member.user_id is None:
             continue
         # Sentry's Actor.from_identifier reads bare digits as a user id.
-        if value in (f"user:{member.user_id}", member.user_id, member.email, member.username):
+        if value in (f"user:{member.user_id}", member.user_id, member.username) or (
+            value.casefold() == member.email.casefold()
+        ):  # Sentry looks a user up by email ignoring case
             return f"user:{member.user_id}"
     if strict:
         raise field_error("assignedTo", "Unknown actor input")

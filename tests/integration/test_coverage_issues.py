@@ -247,6 +247,11 @@ async def test_search_grammar_the_fake_understands() -> None:
             "muted",
         ):
             await sentry.issues.list(ORG, query=f"is:{value}").collect()
+        with pytest.raises(BadRequest, match="Boolean statements"):
+            await sentry.issues.list(ORG, query="is:unresolved OR is:resolved").collect()
+        upper = await sentry.issues.update(ORG, b.id, assigned_to=member.email.upper())
+        assert upper.assigned_to is not None and upper.assigned_to.id == member.user_id
+        await sentry.issues.update(ORG, b.id, assigned_to=None)
         with pytest.raises(BadRequest, match="Values must be numbers"):
             await sentry.request_raw(
                 "GET", f"/organizations/{ORG}/issues/", params={"project": "backend"}
