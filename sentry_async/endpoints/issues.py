@@ -44,7 +44,7 @@ def _ids(ids: Iterable[str | int]) -> builtins.list[str]:
             # Sentry reads id= with int(); anything else would fail there, not here.
             raise ValueError(f"issue ids are numeric, got {text!r}")
         out.append(text)
-    return out
+    return builtins.list(dict.fromkeys(out))  # a repeated id would only lengthen the URL
 
 
 def _changes(

@@ -227,6 +227,20 @@ async def test_bulk_update_answered_204_returns_none(
     assert the_one(mocked).query == [("id", "9"), ("query", "issue.id:[9]"), ("project", "-1")]
 
 
+async def test_bulk_ids_are_sent_once_each_in_order(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    mocked.delete(at(ISSUES), status=204)
+    await sentry.issues.bulk_delete(ORG, ids=[3, "1", 3, " 1 ", 2])
+    assert the_one(mocked).query == [
+        ("id", "3"),
+        ("id", "1"),
+        ("id", "2"),
+        ("query", "issue.id:[3,1,2]"),
+        ("project", "-1"),
+    ]
+
+
 async def test_bulk_update_returns_the_last_answer_with_a_body(
     sentry: SentryClient, mocked: aioresponses
 ) -> None:
