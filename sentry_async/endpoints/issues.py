@@ -178,7 +178,8 @@ class Issues(Endpoint):
     ) -> IssueChanges | None:
         """Apply the same change to many issues (``PUT /organizations/{org}/issues/?id=...``).
 
-        ``ids`` (a collection of issue ids, not one string: TypeError) are sent
+        ``ids`` (numeric issue ids; one string raises TypeError at run time, as no
+        static type can exclude ``str`` from an iterable of ``str``) are sent
         :data:`BULK_CHUNK` at a time, one request per chunk, in order. Fields as for
         :meth:`update`.
 

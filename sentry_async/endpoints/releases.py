@@ -123,7 +123,8 @@ class Releases(Endpoint):
 
         Raises ValueError before any request for a version Sentry refuses (empty, ``.``,
         ``..``, ``latest``, containing ``/``, ``\\`` or a line break, over 200
-        characters) or no projects; TypeError for ``projects`` given as one string;
+        characters) or no projects; TypeError for ``projects`` given as one string (a
+        ``str`` is a ``Sequence[str]`` to the type checker, so this is checked at run time);
         :class:`~sentry_async.errors.BadRequest` for an unknown project slug.
         """
         _new_version(version)

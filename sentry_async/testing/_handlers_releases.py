@@ -1,4 +1,9 @@
-"""Releases: list, create (201 new / 208 existing), details, update, delete; deploys; commits."""
+"""Releases: list, create (201 new / 208 existing), details, update, delete; deploys; commits.
+
+As Sentry: ``query`` keeps versions containing it ignoring case, ``project`` must be numeric
+ids (400 otherwise), versions Sentry refuses answer 400. Approximate: no health data, no
+``status`` filter or sort, and commits are the objects given at creation (no repository
+lookup or ``refs`` resolution)."""
 
 from __future__ import annotations
 
