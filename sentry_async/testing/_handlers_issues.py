@@ -3,7 +3,9 @@ tag values; project event lists.
 
 Search understands ``is:``/``!is:`` (statuses, substatuses, ``assigned``, ``unassigned``,
 ``linked``, ``unlinked``, ``for_review``; plus the fake's ``bookmarked`` and ``unseen``),
-``issue.id:N`` and ``issue.id:[N,M]``, ``assigned:``, ``level:``, ``release:``,
+``issue.id:N`` and ``issue.id:[N,M]``, ``assigned:``, ``level:``, ``release:``, relative
+``age:``/``firstSeen:``/``lastSeen:`` (``-24h`` within, ``+7d`` longer ago; other date forms
+answer 400),
 ``has:``/``!has:`` (``assigned``, ``release``, ``user``, ``environment`` and event tags), and
 free text on title and culprit. Approximate: any other key matches nothing (Sentry searches
 tags); ``for_review`` means unseen and ``linked`` nothing (the fake has no inbox or
@@ -94,6 +96,8 @@ def _positive_term(ctx: Ctx, key: str, value: str) -> Callable[[Issue], bool]:
         return _is_check(value)
     if key == "has":
         return _has_check(value)
+    if key in _AGE_KEYS:
+        return _age_check(ctx, _AGE_KEYS[key], value)
     if key == "issue.id":
         match = _ID_LIST.fullmatch(value)
         if match is None:
@@ -111,6 +115,29 @@ def _positive_term(ctx: Ctx, key: str, value: str) -> Callable[[Issue], bool]:
         return False  # keys the fake does not know match nothing
 
     return check
+
+
+_AGE_KEYS: dict[str, Callable[[Issue], float]] = {
+    "age": lambda i: i.first_seen,
+    "firstSeen": lambda i: i.first_seen,
+    "first_seen": lambda i: i.first_seen,
+    "lastSeen": lambda i: i.last_seen,
+    "last_seen": lambda i: i.last_seen,
+}
+_RELATIVE = re.compile(r"([+-])(\d+)([mhdw])")
+_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def _age_check(ctx: Ctx, when: Callable[[Issue], float], value: str) -> Callable[[Issue], bool]:
+    # Sentry's relative form: -24h is "within the last 24 hours", +24h "longer ago".
+    match = _RELATIVE.fullmatch(value)
+    if match is None:
+        raise ApiError(400, {"detail": f"Invalid date: {value}"})
+    sign, amount, unit = match.groups()
+    cutoff = ctx.now - int(amount) * _UNIT_SECONDS[unit]
+    if sign == "-":
+        return lambda issue: when(issue) >= cutoff
+    return lambda issue: when(issue) < cutoff
 
 
 def _has_check(value: str) -> Callable[[Issue], bool]:

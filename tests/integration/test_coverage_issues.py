@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from sentry_async import AmbiguousWriteError, BadRequest, NotFound
@@ -222,7 +224,10 @@ async def test_search_grammar_the_fake_understands() -> None:
     a = org.add_issue(org.projects[0], "Grammar: a", events=2)
     b = org.add_issue(org.projects[0], "Grammar: b")
     org.add_release("app@2.0", [org.projects[0]])
-    async with serve(org) as (_, sentry):
+    started = time.time()
+    # The fake's clock starts at the org's generation time, so relative dates line up.
+    clock = lambda: org.now + (time.time() - started)  # noqa: E731
+    async with serve(org, clock=clock) as (_, sentry):
         by_id = await sentry.issues.list(ORG, query=f"issue.id:[{a.id},{b.id}]").collect()
         assert sorted(i.id for i in by_id) == sorted([a.id, b.id])
         one = await sentry.issues.list(ORG, query=f"issue.id:{a.id}").collect()
@@ -247,6 +252,14 @@ async def test_search_grammar_the_fake_understands() -> None:
             "muted",
         ):
             await sentry.issues.list(ORG, query=f"is:{value}").collect()
+        for key in ("age", "firstSeen", "lastSeen"):
+            recent = {i.id for i in await sentry.issues.list(ORG, query=f"{key}:-3h").collect()}
+            older = {i.id for i in await sentry.issues.list(ORG, query=f"{key}:+3h").collect()}
+            # An explicit query replaces the default is:unresolved: every status counts.
+            assert recent | older == set(org.issues) and not recent & older
+            assert a.id in recent and older
+        with pytest.raises(BadRequest, match="Invalid date"):
+            await sentry.issues.list(ORG, query="age:yesterday").collect()
         with pytest.raises(BadRequest, match="Boolean statements"):
             await sentry.issues.list(ORG, query="is:unresolved OR is:resolved").collect()
         upper = await sentry.issues.update(ORG, b.id, assigned_to=member.email.upper())
