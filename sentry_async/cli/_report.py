@@ -95,6 +95,11 @@ class Report:
     unavailable: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
+    def _listed(self, section: str, items: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+        """A section's items, or None (json null) when the section was not read."""
+        state = self.coverage.get(section, {}).get("state", CHECKED)
+        return None if state != CHECKED and not items else items
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "generator": f"sentry-async {__version__}",
@@ -107,11 +112,11 @@ class Report:
             "coverage": self.coverage,
             "totals": self.totals,
             "findings": [f.to_dict() for f in self.findings],
-            "projects": self.projects,
-            "members": self.members,
-            "repositories": self.repositories,
-            "installations": self.installations,
-            "relays": self.relays,
+            "projects": self._listed("projects", self.projects),
+            "members": self._listed("members", self.members),
+            "repositories": self._listed("repositories", self.repositories),
+            "installations": self._listed("installations", self.installations),
+            "relays": self._listed("relays", self.relays),
             "unavailable": self.unavailable,
             "errors": self.errors,
         }

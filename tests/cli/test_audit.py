@@ -184,11 +184,13 @@ async def test_progress_without_a_terminal_is_plain_lines(fake: FakeSentry) -> N
     result = await audit(fake, "--format", "json")
     lines = result.err.splitlines()
     assert lines, "expected progress on stderr"
-    assert all(line.startswith("audit: ") for line in lines)
+    assert all(line.startswith("sentry-async: ") for line in lines)
     assert ESC not in result.err and "\r" not in result.err
-    assert f"audit: projects 0/{PROJECTS} (0%)" in lines
-    assert any(line.startswith(f"audit: projects {PROJECTS}/{PROJECTS} (100%)") for line in lines)
-    assert lines[-1].startswith(f"audit: projects: {PROJECTS}/{PROJECTS} done in ")
+    assert f"sentry-async: projects 0/{PROJECTS} (0%)" in lines
+    assert any(
+        line.startswith(f"sentry-async: projects {PROJECTS}/{PROJECTS} (100%)") for line in lines
+    )
+    assert lines[-1].startswith(f"sentry-async: projects: {PROJECTS}/{PROJECTS} done in ")
 
 
 async def test_no_progress(fake: FakeSentry) -> None:
