@@ -74,7 +74,7 @@ font-size:.75rem;font-weight:700;text-transform:uppercase;letter-spacing:.04em}
 .sev.low{background:var(--low-bg);color:var(--low)}
 .sev.info{background:var(--info-bg);color:var(--info)}
 .rule{background:var(--card);border:1px solid var(--line);border-radius:10px;margin:10px 0;
-overflow:hidden}
+overflow-x:auto}
 .rule>.head{padding:10px 14px;display:flex;gap:12px;align-items:baseline;flex-wrap:wrap}
 .rule .name{font-weight:600}
 .rule .todo{color:var(--muted)}
@@ -83,7 +83,7 @@ overflow:hidden}
 .rule.high{border-left:4px solid var(--high)}.rule.medium{border-left:4px solid var(--medium)}
 .rule.low{border-left:4px solid var(--low)}.rule.info{border-left:4px solid var(--info)}
 table{width:100%;border-collapse:collapse;background:var(--card);font-size:.92rem}
-.box{border:1px solid var(--line);border-radius:10px;overflow:hidden;background:var(--card)}
+.box{border:1px solid var(--line);border-radius:10px;overflow-x:auto;background:var(--card)}
 th,td{padding:7px 12px;text-align:left;vertical-align:middle;border-top:1px solid var(--line)}
 th{background:#fafbfc;font-weight:600;color:var(--muted);font-size:.78rem;
 text-transform:uppercase;letter-spacing:.04em;border-top:0}
@@ -110,7 +110,8 @@ svg.spark .area{fill:rgba(91,63,209,.12)}
 svg.spark .line{fill:none;stroke:var(--accent);stroke-width:1.5;stroke-linejoin:round}
 svg.spark.flat .line{stroke:#b5bac6}
 .cols{display:grid;grid-template-columns:1fr 1fr;gap:16px}
-@media (max-width:760px){.cols{grid-template-columns:1fr}}
+@media (max-width:760px){.cols{grid-template-columns:1fr}main{padding:20px 14px 40px}
+.rule td.subject{white-space:normal;word-break:break-all}}
 footer{margin-top:48px;color:var(--muted);font-size:.82rem}
 @media print{body{background:#fff}details>summary{display:none}details>*{display:block}}
 """
