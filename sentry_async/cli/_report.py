@@ -174,14 +174,19 @@ def coverage(data: AuditData, *, interrupted: bool = False) -> dict[str, dict[st
         out[name] = _check(data.sections.get(name) or Check(NOT_RUN, not_reached))
     for name in PROJECT_CHECKS:
         if data.projects is None:
-            why = "the projects could not be listed" if not interrupted else not_reached
-            state = NOT_AVAILABLE if "projects" in data.sections else NOT_RUN
-            out[name] = {"state": state, "why": why, "scope": SCOPES["projects"], "projects": {}}
+            listed = "projects" in data.sections
+            out[name] = {
+                "state": NOT_AVAILABLE if listed else NOT_RUN,
+                "why": "the projects could not be listed" if listed else not_reached,
+                "scope": SCOPES["projects"] if listed else None,
+                "projects": {},
+            }
             continue
         checks = [p.checks.get(name) or Check(NOT_RUN, not_reached) for p in data.projects]
         states = Counter(c.state for c in checks)
         worst = _worst(states)
-        why = scope = None
+        why: str | None = None
+        scope: str | None = None
         if worst != CHECKED:
             reasons = Counter(c.why for c in checks if c.state == worst)
             reason, _ = reasons.most_common(1)[0]
