@@ -40,6 +40,15 @@ class SentryClient:
     the same token share one budget (it sees a fingerprint of the token, never the token).
 
     Use as ``async with SentryClient() as sentry: ...`` or call :meth:`close` yourself.
+
+    The API is grouped by resource, one namespace attribute each (see ``help()`` on them):
+
+    - ``organizations``: organizations, client keys, repositories and commits, relay usage,
+      stats, short-id and event-id lookups
+    - ``projects``: projects, their event stats, users, tag values and service hooks
+    - ``members``: organization members and invitations
+    - ``integrations``: Sentry App installations and external issues
+    - ``scim``: SCIM users (an org with SAML and SCIM, and its SCIM token)
     """
 
     organizations: Organizations

@@ -159,8 +159,8 @@ def _sentry_like(body: object) -> bool:
 def _not_sentry(url: str, what: str) -> tuple[int, str]:
     return EXIT_NOT_SENTRY, (
         f"{url} does not answer like a Sentry API ({what}): check --base-url / SENTRY_URL "
-        "-- it is the Sentry root (https://sentry.io, or a self-hosted Sentry's address "
-        "with any path prefix it is served under), without /api/0"
+        "-- it should be the address of a Sentry: https://sentry.io, or a self-hosted "
+        "Sentry's root, with the path prefix it is served under if any"
     )
 
 
