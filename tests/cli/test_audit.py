@@ -192,6 +192,12 @@ async def test_progress_without_a_terminal_is_plain_lines(fake: FakeSentry) -> N
         line.startswith(f"sentry-async: projects {PROJECTS}/{PROJECTS} (100%)") for line in lines
     )
     assert lines[-1].startswith(f"sentry-async: projects: {PROJECTS}/{PROJECTS} done in ")
+    pending = sum(1 for m in fake.org.members.values() if m.pending)
+    # The member count says what it counts, as the totals do.
+    assert (
+        f"sentry-async: found {PROJECTS} projects and {MEMBERS - pending} members "
+        f"(+ {pending} pending invitations, counted apart)"
+    ) in lines
 
 
 async def test_no_progress(fake: FakeSentry) -> None:
@@ -521,7 +527,8 @@ async def test_interrupt_writes_a_partial_report(fake: FakeSentry, tmp_path: Pat
     assert result.code == 130
     assert result.out == ""
     report = json.loads(target.read_text())
-    assert report["partial"] is True
+    assert report["partial"] is True and report["interrupted"] is True
+    assert report["coverage"]["event_stats"]["state"] == "not_run"
     audited = report["totals"]["projects_audited"]
     assert 0 < audited < PROJECTS
     assert sum(1 for p in report["projects"] if p["audited"]) == audited

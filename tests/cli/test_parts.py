@@ -9,6 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from sentry_async.cli._args import AuditOptions, parse
 from sentry_async.cli._collect import period_seconds
@@ -22,6 +23,7 @@ from sentry_async.cli._progress import (
     use_rich_for,
 )
 from sentry_async.cli._signals import Interrupt
+from sentry_async.cli._table import _short
 
 from .helpers import ESC
 
@@ -245,6 +247,34 @@ def test_rich_progress_draws_on_its_stream() -> None:
     progress.stop()
     text = out.getvalue()
     assert "listing" in text and "3/3" in text
+
+
+def test_rich_rate_column_waits_for_an_honest_pace() -> None:
+    from rich.progress import Progress as Bar
+
+    from sentry_async.cli._richui import RateColumn
+
+    estimate = RateEstimate(window=10.0, warmup=3.0)
+    estimate.add(0.0, 0)
+    estimate.add(0.1, 60)  # the first burst
+    with Bar(RateColumn(), console=Console(file=io.StringIO())) as bar:
+        task = bar.add_task("projects", total=600, estimate=estimate)
+        column = RateColumn()
+        assert column.render(bar.tasks[task]).plain == "estimating"
+        for tick in range(1, 101):
+            estimate.add(0.1 + tick * 0.1, 60 + 4 * tick)
+        bar.update(task, completed=460)
+        assert column.render(bar.tasks[task]).plain == "40.0/s  eta 4s"
+
+
+def test_long_subjects_are_shortened_but_ids_never_cut() -> None:
+    hook = "b934cab84c075f65654b1093494b9f18"
+    subject = f"a-very-long-project-slug-for-the-payments-team/hook:{hook}"
+    assert _short(subject).endswith(f"/hook:{hook}")  # whole, however long
+    key = _short("a-very-long-project-slug-for-the-payments-team-and-more/key:Default")
+    assert key == "a-very-long-project-slug-for-the-.../key:Default" and len(key) <= 48
+    assert _short("short/hook:1") == "short/hook:1"
+    assert _short("x" * 60) == "x" * 60  # nothing to cut around: shown whole
 
 
 # --------------------------------------------------------------------------- output
