@@ -20,7 +20,7 @@ from sentry_async import __version__
 
 from ._findings import ACTIONS, SEVERITIES, Finding
 from ._model import CHECKED
-from ._report import Report, iso
+from ._report import Report, iso, shown_total
 
 __all__ = ["render_html", "sparkline"]
 
@@ -67,6 +67,8 @@ background:var(--medium-bg);border-color:#f2cf9a}
 .card .l{color:var(--muted);font-size:.82rem}
 .card.high .n{color:var(--high)}.card.medium .n{color:var(--medium)}
 .card.low .n{color:var(--low)}.card.info .n{color:var(--info)}
+.card.unread{border-style:dashed}.card.unread .n{color:var(--medium);font-size:1.1rem;
+line-height:2.2rem}
 .sev{display:inline-block;min-width:64px;text-align:center;padding:2px 8px;border-radius:6px;
 font-size:.75rem;font-weight:700;text-transform:uppercase;letter-spacing:.04em}
 .sev.high{background:var(--high-bg);color:var(--high)}
@@ -237,17 +239,17 @@ def _unread(report: Report) -> str:
 def _totals(report: Report) -> str:
     t = report.totals
     cards = [
-        ("projects", t["projects"], ""),
-        ("members (joined)", t["members"], ""),
-        ("pending invites, counted apart", t["pending_invites"], ""),
-        (f"events, last {report.stats_period}", t["events_in_period"], ""),
-        ("client keys", t["client_keys"], ""),
-        ("service hooks", t["service_hooks"], ""),
+        ("projects", shown_total(report, "projects"), ""),
+        ("members (joined)", shown_total(report, "members"), ""),
+        ("pending invites, counted apart", shown_total(report, "pending_invites"), ""),
+        (f"events, last {report.stats_period}", shown_total(report, "events_in_period"), ""),
+        ("client keys", shown_total(report, "client_keys"), ""),
+        ("service hooks", shown_total(report, "service_hooks"), ""),
     ]
-    cards += [(f"{s} findings", t[f"findings_{s}"], s) for s in SEVERITIES]
+    cards += [(f"{s} findings", f"{t[f'findings_{s}']:,}", s) for s in SEVERITIES]
     html = "".join(
-        f'<div class="card {cls}"><div class="n">{_num(value)}</div>'
-        f'<div class="l">{_e(label)}</div></div>'
+        f'<div class="card {cls}{" unread" if value == "not read" else ""}">'
+        f'<div class="n">{_e(value)}</div><div class="l">{_e(label)}</div></div>'
         for label, value, cls in cards
     )
     return f'<section id="totals"><h2>Totals</h2><div class="cards">{html}</div></section>'

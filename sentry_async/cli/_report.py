@@ -60,6 +60,7 @@ __all__ = [
     "render_csv",
     "render_json",
     "render_markdown",
+    "shown_total",
 ]
 
 CSV_COLUMNS = ("rule", "severity", "subject", "message")
@@ -199,6 +200,41 @@ def coverage(data: AuditData, *, interrupted: bool = False) -> dict[str, dict[st
             "projects": {state: states[state] for state in sorted(states)},
         }
     return out
+
+
+#: Which section each total is counted from (a total of an unread section is not a zero).
+TOTAL_SECTIONS = {
+    "projects": "projects",
+    "projects_audited": "projects",
+    "projects_never_received_event": "projects",
+    "projects_no_events_in_period": "event_stats",
+    "events_in_period": "event_stats",
+    "members": "members",
+    "pending_invites": "members",
+    "stale_invites": "members",
+    "owners": "members",
+    "members_without_2fa": "members",
+    "client_keys": "client_keys",
+    "client_keys_without_rate_limit": "client_keys",
+    "service_hooks": "service_hooks",
+    "service_hooks_disabled": "service_hooks",
+    "service_hooks_not_https": "service_hooks",
+    "repositories": "repositories",
+    "installations": "installations",
+    "relays": "relays",
+}
+
+
+def shown_total(report: Report, key: str) -> str:
+    """A total as text: ``1,234``; ``not read``; or ``1,234 (partial)`` when only some
+    projects could be read for it."""
+    value = report.totals[key]
+    entry = report.coverage.get(TOTAL_SECTIONS.get(key, ""), {})
+    if entry.get("state", CHECKED) == CHECKED:
+        return f"{value:,}"
+    if entry.get("projects", {}).get(CHECKED):
+        return f"{value:,} (partial)"
+    return "not read"
 
 
 def gaps(report_coverage: dict[str, dict[str, Any]]) -> list[str]:
@@ -356,7 +392,7 @@ def render_markdown(report: Report) -> str:
         "",
         "## Totals",
         "",
-        _md_table(["Metric", "Value"], report.totals.items(), "lr"),
+        _md_table(["Metric", "Value"], ((k, shown_total(report, k)) for k in report.totals), "lr"),
         "",
         f"## Findings ({len(report.findings)})",
         "",

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ._findings import ACTIONS, SEVERITIES
-from ._report import Report, gaps, iso
+from ._report import Report, gaps, iso, shown_total
 
 __all__ = ["EXAMPLES", "Summary", "render_plain", "summary"]
 
@@ -89,7 +89,7 @@ def summary(report: Report, *, examples: int = EXAMPLES) -> Summary:
         subtitle=f"generated {iso(report.generated_at)}; events over the last "
         f"{report.stats_period}",
         notes=notes,
-        totals=[(_LABELS.get(k, k.replace("_", " ")), f"{v:,}") for k, v in t.items()],
+        totals=[(_LABELS.get(k, k.replace("_", " ")), shown_total(report, k)) for k in t],
         by_rule=[(severity[r], r, str(counts[r]), ACTIONS.get(r, "see the report")) for r in rules],
         examples=[
             (r, subjects[r], more_items.get(r, max(0, counts[r] - len(subjects[r])))) for r in rules

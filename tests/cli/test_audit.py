@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 import time
 from pathlib import Path
 
@@ -390,6 +391,12 @@ async def test_forbidden_members_in_the_table_say_so(fake: FakeSentry) -> None:
     assert result.code == 6
     assert "! PARTIAL: not everything could be read" in result.out
     assert "! not read: members: not available" in result.out
+    # Counts of what was not read are not zeros.
+    block = result.out.split("Totals\n", 1)[1].split("\n\n", 1)[0].splitlines()[2:]
+    totals = dict(re.split(r"\s{2,}", line.strip(), maxsplit=1) for line in block)
+    assert totals["members (joined; pending invites counted apart)"] == "not read"
+    assert totals["owners"] == "not read"
+    assert totals["projects"] == f"{PROJECTS}"
 
 
 async def test_forbidden_projects_leave_the_per_project_checks_unread(fake: FakeSentry) -> None:

@@ -152,6 +152,8 @@ async def test_a_report_with_gaps_shows_them_first(fake: FakeSentry, tmp_path: P
         assert "Partial audit." in callout
         assert "members: not available" in callout and "member:read" in callout
         assert "could not be read" in browser.find_element(By.ID, "members").text
+        unread = [c.text for c in rows(browser, "#totals .card.unread")]
+        assert unread == ["not read\nmembers (joined)", "not read\npending invites, counted apart"]
         status = browser.find_element(By.CSS_SELECTOR, "header .status").text
         assert status == "partial"
         assert len(rows(browser, "#projects tbody tr")) == PROJECTS
