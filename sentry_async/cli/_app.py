@@ -42,7 +42,15 @@ from ._demo import DEMO_SIZES, demo_server
 from ._html import render_html
 from ._output import write_atomic
 from ._progress import Progress, make_progress, use_rich_for
-from ._report import Report, build_report, gaps, render_csv, render_json, render_markdown
+from ._report import (
+    Report,
+    build_report,
+    gaps,
+    render_csv,
+    render_json,
+    render_markdown,
+    shown_total,
+)
 from ._signals import Interrupt, handle_signals
 from ._table import render_plain
 
@@ -316,8 +324,9 @@ def _counts(report: Report) -> str:
     t = report.totals
     by = ", ".join(f"{t[f'findings_{s}']} {s}" for s in ("high", "medium", "low", "info"))
     return (
-        f"{t['projects']} projects, {t['members']} members (+ {t['pending_invites']} pending "
-        f"invites); {t['findings']} findings ({by})"
+        f"{shown_total(report, 'projects')} projects, {shown_total(report, 'members')} members "
+        f"(+ {shown_total(report, 'pending_invites')} pending invites); {t['findings']} "
+        f"findings ({by})"
     )
 
 

@@ -382,6 +382,7 @@ async def test_forbidden_members_do_not_abort_the_audit(fake: FakeSentry) -> Non
     assert "key-without-rate-limit" in rules and "member-without-2fa" not in rules
     assert "not read: members: not available" in result.err
     assert "member:read" in result.err
+    assert "members not readable" in result.err  # the progress line, not "0 members"
     result.assert_no_token()
 
 
@@ -397,6 +398,18 @@ async def test_forbidden_members_in_the_table_say_so(fake: FakeSentry) -> None:
     assert totals["members (joined; pending invites counted apart)"] == "not read"
     assert totals["owners"] == "not read"
     assert totals["projects"] == f"{PROJECTS}"
+
+
+async def test_the_written_summary_does_not_count_unread_members_as_zero(
+    fake: FakeSentry, tmp_path: Path
+) -> None:
+    fake.set_faults(Fault(FaultKind.SERVER_ERROR, "GET /organizations/{org}/members/", status=403))
+    result = await audit(fake, "--no-progress", "-o", str(tmp_path / "a.json"))
+    assert result.code == 6
+    assert (
+        f"json report written to {tmp_path / 'a.json'}: {PROJECTS} projects, not read members "
+        "(+ not read pending invites)"
+    ) in result.err
 
 
 async def test_forbidden_projects_leave_the_per_project_checks_unread(fake: FakeSentry) -> None:
