@@ -44,7 +44,7 @@ fetched through the Sentry Web API at the rate limit, with a report of what to f
 _AUDIT_EPILOG = f"""\
 formats:
   table     a readable summary (default; rich tables on a terminal if rich is installed)
-  json      the full report: org, generated_at, partial, totals, findings, projects, members...
+  json      the full report: org, partial, coverage, totals, findings, projects, members...
   csv       the findings, one per row: rule,severity,subject,message
   markdown  the full report as markdown tables
   html      one self-contained page (inline CSS and SVG charts, nothing fetched) to share
@@ -53,8 +53,9 @@ formats:
 
 authentication:
   The token comes from --token or $SENTRY_AUTH_TOKEN and is never printed. It needs the
-  org:read, project:read and member:read scopes. $SENTRY_URL sets the base URL of a
-  self-hosted Sentry (default https://sentry.io).
+  org:read, project:read and member:read scopes; without one of the last two, the audit
+  reads what it can and names the scope that would read the rest. $SENTRY_URL sets the base
+  URL of a self-hosted Sentry (default https://sentry.io).
 
 exit status:
   0 done, everything was read; 6 done with gaps: some sections or projects could not be
