@@ -60,10 +60,11 @@ authentication:
 exit status:
   0 done, everything was read; 6 done with gaps: some sections or projects could not be
   read (the report lists them, with the scope that would unlock them; "partial": true);
-  1 other Sentry error; 2 usage error; 3 token missing or rejected; 4 organization not
-  found; 5 network error; 7 the URL does not answer like a Sentry API (check --base-url);
-  130 interrupted (Ctrl-C); 143 terminated. Interrupted with --output, a partial report
-  ("partial": true, "interrupted": true) is written first.
+  1 other Sentry error; 2 usage error; 3 token missing or rejected, or not allowed to read
+  the organization; 4 organization not found; 5 network error; 7 the URL does not answer
+  like a Sentry API (check --base-url); 130 interrupted (Ctrl-C); 143 terminated.
+  Interrupted with --output, a partial report ("partial": true, "interrupted": true) is
+  written first.
 
 examples:
   {PROG} audit --demo                       # no token, no network: a built-in fake Sentry
