@@ -30,6 +30,7 @@ from .errors import (
 from .fanout import fan_out, gather_bounded
 from .pagination import Page, Paginator
 from .ratelimit import RateSnapshot
+from .response import RawResponse
 from .retry import RetryPolicy
 from .sentinel import UNSET
 
@@ -50,6 +51,7 @@ __all__ = [
     "Paginator",
     "RateLimited",
     "RateSnapshot",
+    "RawResponse",
     "ResourceMoved",
     "RetryPolicy",
     "SentryClient",

@@ -55,6 +55,18 @@ class Page(Generic[T]):
     def __len__(self) -> int:
         return len(self.items)
 
+    @property
+    def hits(self) -> int | None:
+        """How many items match in all (``X-Hits``), where the endpoint reports it (issues).
+
+        None when the header is absent or not a count. Sentry may cap or estimate it.
+        """
+        for name, value in self.headers.items():
+            if name.lower() == "x-hits":
+                text = value.strip()
+                return int(text) if text.isascii() and text.isdigit() else None
+        return None
+
 
 class Paginator(Generic[T]):
     """An async iterable over every item of a list endpoint, fetched a page at a time.
@@ -64,7 +76,16 @@ class Paginator(Generic[T]):
     cursor given at construction, so a Paginator can be iterated more than once.
     """
 
-    __slots__ = ("_cursor", "_decode", "_params", "_per_page", "_route", "_session", "_style")
+    __slots__ = (
+        "_cursor",
+        "_decode",
+        "_page_size_param",
+        "_params",
+        "_per_page",
+        "_route",
+        "_session",
+        "_style",
+    )
 
     def __init__(
         self,
@@ -76,6 +97,7 @@ class Paginator(Generic[T]):
         cursor: str | None = None,
         per_page: int | None = None,
         style: PageStyle = PageStyle.LINK,
+        page_size_param: str = "per_page",
     ) -> None:
         if per_page is not None and (isinstance(per_page, bool) or per_page < 1):
             raise ValueError(f"per_page must be a positive int, not {per_page!r}")
@@ -88,6 +110,8 @@ class Paginator(Generic[T]):
         self._cursor = cursor
         self._per_page = per_page
         self._style = style
+        # Most lists read ``per_page``; the issue search reads ``limit``.
+        self._page_size_param = page_size_param
 
     def __repr__(self) -> str:
         return f"<Paginator {self._route.key} cursor={self._cursor!r}>"
@@ -167,7 +191,7 @@ class Paginator(Generic[T]):
             query["count"] = self._per_page
         elif self._style is PageStyle.LINK:
             query["cursor"] = cursor
-            query["per_page"] = self._per_page
+            query[self._page_size_param] = self._per_page
         return query
 
     def _page(self, answer: Answer, cursor: str | None) -> Page[T]:

@@ -21,6 +21,7 @@ from .integrations import (
     SentryAppInstallationApp,
     SentryAppInstallationOrganization,
 )
+from .issues import IssueAssignee, IssueChanges, IssueStatusDetails
 from .keys import ClientKey, ClientKeyDsn, ClientKeyRateLimit
 from .members import Member, MemberTeamRole, MemberUser, MemberUserEmail
 from .organizations import (
@@ -38,6 +39,7 @@ from .projects import (
     decode_stat_points,
 )
 from .relay import RelayUsage
+from .releases import Deploy, Environment, Release, ReleaseProject
 from .repos import Commit, CommitAuthor, Repository, RepositoryProvider
 from .resolve import (
     Event,
@@ -58,12 +60,17 @@ __all__ = [
     "ClientKeyRateLimit",
     "Commit",
     "CommitAuthor",
+    "Deploy",
+    "Environment",
     "Event",
     "EventIdResolution",
     "EventTag",
     "ExternalIssue",
     "Group",
     "GroupProject",
+    "IssueAssignee",
+    "IssueChanges",
+    "IssueStatusDetails",
     "Member",
     "MemberTeamRole",
     "MemberUser",
@@ -77,6 +84,8 @@ __all__ = [
     "ProjectTeam",
     "ProjectUser",
     "RelayUsage",
+    "Release",
+    "ReleaseProject",
     "Repository",
     "RepositoryProvider",
     "ScimEmail",

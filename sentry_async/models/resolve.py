@@ -6,6 +6,8 @@ from typing import Any
 
 import attrs
 
+from .issues import IssueAssignee, IssueStatusDetails
+
 __all__ = [
     "Event",
     "EventIdResolution",
@@ -49,6 +51,21 @@ class Group:
     #: ``""`` is decoded as None, as for projects.
     platform: str | None = None
     project: GroupProject | None = None
+    #: Who the issue is assigned to (a user or a team); None when unassigned.
+    assigned_to: IssueAssignee | None = None
+    #: ``{"type", "value", "filename", "function", "title"...}``: what the issue is about.
+    metadata: Mapping[str, Any] | None = None
+    #: Details of the current status, e.g. ``{"inRelease": "1.2.0"}`` or an ignore window.
+    status_details: IssueStatusDetails | None = None
+    #: ``error``, ``performance``... (plain ``str``).
+    issue_category: str | None = None
+    issue_type: str | None = None
+    priority: str | None = None
+    num_comments: int | None = None
+    has_seen: bool | None = None
+    is_bookmarked: bool | None = None
+    is_subscribed: bool | None = None
+    is_public: bool | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
 
@@ -79,6 +96,15 @@ class Event:
     date_created: datetime | None = None
     date_received: datetime | None = None
     tags: list[EventTag] = attrs.field(factory=list)
+    culprit: str | None = None
+    #: The user the SDK reported (``{"id", "email", "username", "ip_address"...}``), if any.
+    user: Mapping[str, Any] | None = None
+    #: ``{"browser": {...}, "os": {...}, "trace": {...}}`` as the SDK sent them.
+    contexts: Mapping[str, Any] | None = None
+    #: Stack traces, breadcrumbs, request... as ``{"type", "data"}`` objects; only in the
+    #: event details and in lists asked for with ``full=True``.
+    entries: list[Mapping[str, Any]] | None = None
+    metadata: Mapping[str, Any] | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
 

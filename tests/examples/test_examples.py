@@ -39,7 +39,7 @@ def load(name: str) -> ModuleType:
 
 @pytest.fixture(scope="module")
 def examples() -> Iterator[dict[str, ModuleType]]:
-    names = ("aiohttp_app", "webhook_receiver", "scim_worker")
+    names = ("aiohttp_app", "webhook_receiver", "scim_worker", "triage_bot")
     yield {name: load(name) for name in names}
     for name in names:
         sys.modules.pop(f"example_{name}", None)
@@ -301,4 +301,89 @@ async def test_worker_main_runs(fake: FakeSentry) -> None:
         "Invite(email='cli.hire@acme.example', role='member'): invited",
     ]
     assert fake.org.member_by_email("cli.hire@acme.example") is not None
+    assert TOKEN not in out.decode() + err.decode()
+
+
+# --------------------------------------------------------------------------- triage bot
+
+
+def a_user(fake: FakeSentry) -> Any:
+    return next(m for m in fake.org.members.values() if not m.pending)
+
+
+async def test_bot_assigns_resolves_and_records_a_deploy(
+    examples: dict[str, ModuleType], fake: FakeSentry, sentry: SentryClient
+) -> None:
+    mod = examples["triage_bot"]
+    project = fake.org.projects[0]
+    quiet = fake.org.add_issue(project, "Warning: quiet", events=1)
+    noisy = fake.org.add_issue(project, "KeyError: 'cart'", events=3)
+    noisy.count = 10_000
+    user = a_user(fake)
+
+    result = await mod.triage(
+        sentry,
+        "acme",
+        project=project.slug,
+        assignee=user.email,
+        release="bot@1.0.0+b7",
+        environment="production",
+    )
+
+    assert result.unresolved[0].id == noisy.id
+    assert quiet.id in {i.id for i in result.unresolved}
+    assert (noisy.status, noisy.assigned_to) == ("resolved", f"user:{user.user_id}")
+    assert noisy.status_details == {"inRelease": "bot@1.0.0+b7"}
+    assert quiet.status == "unresolved"
+    release = fake.org.releases["bot@1.0.0+b7"]
+    assert [(d.environment, d.name) for d in release.deploys] == [
+        ("production", "bot@1.0.0+b7 to production")
+    ]
+
+
+@pytest.mark.parametrize(("kind", "posts"), [(FaultKind.APPLIED_THEN_500, 1), (FaultKind.DROP, 2)])
+async def test_bot_never_records_a_deploy_twice(
+    examples: dict[str, ModuleType],
+    fake: FakeSentry,
+    sentry: SentryClient,
+    kind: FaultKind,
+    posts: int,
+) -> None:
+    mod = examples["triage_bot"]
+    route = "POST /organizations/{org}/releases/{version}/deploys/"
+    fake.faults.fail_next(route, 1, kind)
+    project = fake.org.projects[1]
+    result = await mod.triage(
+        sentry,
+        "acme",
+        project=project.slug,
+        assignee=a_user(fake).email,
+        release="bot@2.0",
+        environment="staging",
+    )
+    assert result.deploy is not None
+    assert len(fake.org.releases["bot@2.0"].deploys) == 1
+    assert fake.counters.by_route[route] == posts
+
+
+async def test_bot_main_runs(fake: FakeSentry) -> None:
+    project = fake.org.projects[2]
+    fake.org.add_issue(project, "RuntimeError: boom", events=2)
+    env = child_env(SENTRY_URL=fake.url, SENTRY_AUTH_TOKEN=TOKEN, SENTRY_ORG="acme")
+    proc = await start_script(
+        "triage_bot",
+        "--project",
+        project.slug,
+        "--assignee",
+        a_user(fake).email,
+        "--release",
+        "cli@3.1",
+        env=env,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=30)
+    assert proc.returncode == 0, err.decode()
+    lines = out.decode().splitlines()
+    assert lines[0].startswith("unresolved: ")
+    assert lines[1].startswith(f"resolved: {project.slug.upper()}-")
+    assert lines[-1] == "deploy: cli@3.1 to production (production)"
     assert TOKEN not in out.decode() + err.decode()

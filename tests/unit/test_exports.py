@@ -22,6 +22,7 @@ PUBLIC = {
     "Paginator",
     "RateLimited",
     "RateSnapshot",
+    "RawResponse",
     "ResourceMoved",
     "RetryPolicy",
     "SentryClient",

@@ -42,6 +42,11 @@ RICH: list[tuple[type[Any], Callable[[], Any]]] = [
     (models.ExternalIssue, payloads.external_issue),
     (ScimUser, payloads.scim_user),
     (models.ScimListResponse, lambda: payloads.scim_list([payloads.scim_user()])),
+    (models.Group, payloads.issue),
+    (models.Event, payloads.event_full),
+    (models.IssueChanges, payloads.issue_changes),
+    (models.Release, payloads.release),
+    (models.Environment, payloads.environment),
 ]
 
 
