@@ -617,3 +617,12 @@ async def test_a_bug_is_one_line_unless_debugging(
     assert last.startswith("sentry-async: internal error: RuntimeError: boom with <redacted>")
     assert ("Traceback" in err.getvalue()) is debug
     assert TOKEN not in out.getvalue() + err.getvalue()
+
+
+async def test_html_to_stdout(fake: FakeSentry) -> None:
+    result = await audit(fake, "--format", "html", "--no-progress")
+    assert result.code == 0 and result.err == ""
+    assert result.out.startswith("<!doctype html>") and result.out.endswith("</html>\n")
+    for project in fake.org.projects:
+        assert f'aria-label="{project.slug}: ' in result.out  # a chart per project
+    result.assert_no_token()
