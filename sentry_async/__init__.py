@@ -26,6 +26,7 @@ from .errors import (
     ServerError,
     TransportError,
     Unauthorized,
+    UndecodableItemsError,
 )
 from .fanout import fan_out, gather_bounded
 from .pagination import Page, Paginator
@@ -60,6 +61,7 @@ __all__ = [
     "SystemClock",
     "TransportError",
     "Unauthorized",
+    "UndecodableItemsError",
     "__version__",
     "fan_out",
     "gather_bounded",

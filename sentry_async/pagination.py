@@ -20,8 +20,8 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from .decode import decode_items
-from .errors import PaginationError
+from .decode import DecodedItems, decode_items, undecodable_error
+from .errors import PaginationError, UndecodableItemsError
 from .route import Route
 from .session import Session
 from .wire import Answer
@@ -44,13 +44,16 @@ class Page(Generic[T]):
     """One page: its items, the cursor that fetched it and the one for the next page.
 
     Save ``next_cursor`` to resume later with ``cursor=`` (None: this was the last page).
-    ``headers`` holds the raw answer headers (e.g. ``X-Hits``).
+    ``headers`` holds the raw answer headers (e.g. ``X-Hits``). ``undecodable`` holds the
+    JSON values of items that could not be decoded (usually empty); when it is not, the
+    paginator raises UndecodableItemsError right after yielding this page.
     """
 
     items: list[T]
     cursor: str | None
     next_cursor: str | None
     headers: Mapping[str, str] = attrs.field(repr=False)
+    undecodable: list[Any] = attrs.field(factory=list, repr=False)
 
     def __len__(self) -> int:
         return len(self.items)
@@ -74,6 +77,11 @@ class Paginator(Generic[T]):
     ``async for item in paginator`` yields items; ``pages()`` yields :class:`Page` objects;
     ``collect(limit=None)`` gathers into a list. Each iteration starts again from the
     cursor given at construction, so a Paginator can be iterated more than once.
+
+    An item that cannot be decoded never costs the others: the page's decodable items are
+    delivered, then UndecodableItemsError is raised carrying the undecodable items' JSON
+    (``.items``) and the cursor of the next page (``.next_cursor``) to go on from; from
+    ``collect()`` it also carries every item gathered so far (``.collected``).
     """
 
     __slots__ = (
@@ -131,11 +139,15 @@ class Paginator(Generic[T]):
         out: list[T] = []
         if limit == 0:
             return out
-        async for page in self._pages(prefetch=limit is None):
-            out.extend(page.items)
-            if limit is not None and len(out) >= limit:
-                del out[limit:]
-                break
+        try:
+            async for page in self._pages(prefetch=limit is None):
+                out.extend(page.items)
+                if limit is not None and len(out) >= limit:
+                    del out[limit:]
+                    break
+        except UndecodableItemsError as exc:
+            exc.collected = out
+            raise
         return out
 
     def pages(self, *, prefetch: bool = False) -> AsyncIterator[Page[T]]:
@@ -158,8 +170,15 @@ class Paginator(Generic[T]):
                 if prefetch and following is not None and following not in seen:
                     ahead = asyncio.ensure_future(self._send(following))
                     await asyncio.sleep(0)  # let it go out before this page is decoded
-                page = self._page(answer, cursor)
+                page, reasons = self._page(answer, cursor)
                 yield page
+                if page.undecodable:
+                    raise undecodable_error(
+                        answer,
+                        DecodedItems(page.items, page.undecodable, reasons),
+                        f"items of {self._route.template}",
+                        page.next_cursor,
+                    )
                 cursor = page.next_cursor
                 if cursor is None:
                     return
@@ -194,24 +213,42 @@ class Paginator(Generic[T]):
             query[self._page_size_param] = self._per_page
         return query
 
-    def _page(self, answer: Answer, cursor: str | None) -> Page[T]:
+    def _page(self, answer: Answer, cursor: str | None) -> tuple[Page[T], list[str]]:
         name = self._route.template
         if self._style is PageStyle.SCIM:
             return self._scim_page(answer, cursor)
-        items = decode_items(answer, answer.payload, self._decode, f"items of {name}")
+        decoded = decode_items(answer, answer.payload, self._decode, f"items of {name}")
         following = answer.next_cursor if self._style is PageStyle.LINK else None
-        return Page(items=items, cursor=cursor, next_cursor=following, headers=answer.headers)
+        return self._make_page(answer, decoded, cursor, following)
 
-    def _scim_page(self, answer: Answer, cursor: str | None) -> Page[T]:
+    def _make_page(
+        self, answer: Answer, decoded: DecodedItems[T], cursor: str | None, following: str | None
+    ) -> tuple[Page[T], list[str]]:
+        page = Page(
+            items=decoded.items,
+            cursor=cursor,
+            next_cursor=following,
+            headers=answer.headers,
+            undecodable=decoded.undecodable,
+        )
+        return page, decoded.reasons
+
+    def _scim_page(self, answer: Answer, cursor: str | None) -> tuple[Page[T], list[str]]:
         body = answer.payload
-        resources = body.get("Resources") if isinstance(body, dict) else None
-        items = decode_items(answer, resources, self._decode, "SCIM resources")
+        if not isinstance(body, dict):
+            decode_items(answer, None, self._decode, "SCIM resources")  # raises DecodeError
+        resources = body.get("Resources")
+        if resources is None:
+            # SCIM (RFC 7644 §3.4.2) lets an empty page leave ``Resources`` out or null.
+            resources = []
+        decoded = decode_items(answer, resources, self._decode, "SCIM resources")
         start = _as_int(body.get("startIndex")) or _as_int(cursor) or 1
         total = _as_int(body.get("totalResults"))
         following = None
-        if items and total is not None and start + len(items) - 1 < total:
-            following = str(start + len(items))
-        return Page(items=items, cursor=cursor, next_cursor=following, headers=answer.headers)
+        count = len(resources)
+        if count and total is not None and start + count - 1 < total:
+            following = str(start + count)
+        return self._make_page(answer, decoded, cursor, following)
 
 
 def _as_int(value: Any) -> int | None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from ..decode import decode_items
+from ..decode import decode_items, undecodable_error
 from ..models import (
     ClientKey,
     Commit,
@@ -89,12 +89,21 @@ class Organizations(Endpoint):
         self, org: str, *, visibility: str | None = None
     ) -> builtins.list[Environment]:
         """The organization's environments (one unpaged list); ``visibility`` is ``active``
-        (Sentry's default), ``hidden`` or ``all``."""
+        (Sentry's default), ``hidden`` or ``all``.
+
+        An environment that cannot be decoded raises UndecodableItemsError after decoding
+        the rest, which are in its ``collected``.
+        """
         if visibility is not None and visibility not in ("active", "hidden", "all"):
             raise ValueError(f"visibility must be active, hidden or all, not {visibility!r}")
         route = Route.build("GET", "/organizations/{org}/environments/", org=org)
         answer = await self._session.send(route, params={"visibility": visibility})
-        return decode_items(answer, answer.payload, structurer(Environment), "environments")
+        decoded = decode_items(answer, answer.payload, structurer(Environment), "environments")
+        if decoded.undecodable:
+            error = undecodable_error(answer, decoded, "environments", None)
+            error.collected = decoded.items
+            raise error
+        return decoded.items
 
     async def get(self, org: str) -> Organization:
         """The organization's details (the detailed shape: features, status, links...)."""

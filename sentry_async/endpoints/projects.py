@@ -36,6 +36,8 @@ _KEY = "/projects/{org}/{project}/keys/{key_id}/"
 def _rate_limit(value: ClientKeyRateLimit | Unset | None) -> dict[str, int] | Unset | None:
     if value is None or isinstance(value, Unset):
         return value
+    if value.window is None or value.count is None:
+        raise ValueError("rate_limit needs both window (seconds) and count")
     return {"window": value.window, "count": value.count}
 
 

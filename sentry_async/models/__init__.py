@@ -3,6 +3,12 @@
 Every model is a frozen, slotted attrs class with snake_case attributes and aware UTC
 datetimes. Each keeps the JSON object it was decoded from in ``raw`` (left out of equality
 and repr), so fields Sentry adds later stay reachable.
+
+Decoding is lenient: only identity fields (``id``, ``slug``..., where Sentry always sends
+them) are required; every other attribute is None when absent, null or not convertible, and
+an absent list is None rather than ``[]`` (None means "not in this answer"). Secrets are
+readable attributes but left out of reprs. A list item missing an identity field is set aside
+by the paginator, which raises ``UndecodableItemsError`` after the good items.
 """
 
 from ._converter import (

@@ -36,7 +36,7 @@ class Group:
 
     id: str
     short_id: str | None = None
-    title: str
+    title: str | None = None
     culprit: str | None = None
     permalink: str | None = None
     #: ``unresolved``, ``resolved``, ``ignored``... (plain ``str``).
@@ -44,8 +44,8 @@ class Group:
     substatus: str | None = None
     level: str | None = None
     #: Sentry sends this count as a string; it is decoded as an int.
-    count: int = 0
-    user_count: int = 0
+    count: int | None = None
+    user_count: int | None = None
     first_seen: datetime | None = None
     last_seen: datetime | None = None
     #: ``""`` is decoded as None, as for projects.
@@ -83,8 +83,8 @@ class Event:
     """An error event. Lean: entries, contexts, SDK data and the rest are in ``raw``."""
 
     #: Sentry's internal row id; ``event_id`` is the 32-hex id SDKs report.
-    id: str
-    event_id: str
+    id: str | None = None
+    event_id: str | None = None
     group_id: str | None = None
     project_id: str | None = None
     title: str | None = None
@@ -95,7 +95,7 @@ class Event:
     location: str | None = None
     date_created: datetime | None = None
     date_received: datetime | None = None
-    tags: list[EventTag] = attrs.field(factory=list)
+    tags: list[EventTag] | None = None
     culprit: str | None = None
     #: The user the SDK reported (``{"id", "email", "username", "ip_address"...}``), if any.
     user: Mapping[str, Any] | None = None
@@ -116,7 +116,7 @@ class ShortIdResolution:
     project_slug: str
     group_id: str
     short_id: str
-    group: Group
+    group: Group | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
 
@@ -128,5 +128,6 @@ class EventIdResolution:
     project_slug: str
     group_id: str
     event_id: str
-    event: Event
+    #: None when Sentry sent ``"event": {}`` or no event at all.
+    event: Event | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)

@@ -294,9 +294,10 @@ async def test_stats_v2_grouped_by_project_has_no_series(
         ORG, field="sum(quantity)", group_by="project", project=-1, stats_period="3d"
     )
     assert ("project", "-1") in the_one(mocked).query
-    assert [(g.by["project"], g.totals["sum(quantity)"], g.series) for g in stats.groups] == [
-        (5102, 4410, {}),
-        (5188, 0, {}),
+    groups = stats.groups or []
+    assert [(g.by, g.totals, g.series) for g in groups] == [
+        ({"project": 5102}, {"sum(quantity)": 4410}, None),
+        ({"project": 5188}, {"sum(quantity)": 0}, None),
     ]
 
 
