@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 from typing import Any
@@ -205,10 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=50, help="pages in the project list")
     parser.add_argument("--per-page", type=int, default=100, help="items per page")
     args = parser.parse_args(argv)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(args.pages, args.per_page))
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -95,6 +95,10 @@ def _rows(mode: str, settings: dict[str, int], result: dict[str, Any]) -> list[R
     def compare(name: str, ours: str, raw: str, count: int, unit: str, target: float | None) -> Row:
         ours_wall, raw_wall = _median(runs[ours], 0), _median(runs[raw], 0)
         ours_cpu, raw_cpu = _median(runs[ours], 1), _median(runs[raw], 1)
+
+        def shown(wall: float, cpu: float) -> str:
+            return f"{count / wall:,.0f} {unit}/s, {cpu / count * 1e6:,.1f} us CPU/{unit}"
+
         ratio = raw_wall / ours_wall
         ok = True if target is None else ratio >= target
         shown_target = "info" if target is None else f">= {target:.2f}"
@@ -106,8 +110,8 @@ def _rows(mode: str, settings: dict[str, int], result: dict[str, Any]) -> list[R
             ok=ok,
             ours_s=ours_wall,
             baseline_s=raw_wall,
-            ours=f"{count / ours_wall:,.0f} {unit}/s, {ours_cpu / count * 1e6:,.1f} us CPU/{unit}",
-            baseline=f"{count / raw_wall:,.0f} {unit}/s, {raw_cpu / count * 1e6:,.1f} us CPU/{unit}",
+            ours=shown(ours_wall, ours_cpu),
+            baseline=shown(raw_wall, raw_cpu),
         )
 
     get_target = TARGETS.get(("get", mode), 1.0)
