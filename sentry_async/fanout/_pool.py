@@ -1,8 +1,9 @@
 """The worker pool both fan-out functions share: growth on demand, hand-over, shutdown.
 
 Subclasses say what happens to a result (``_deliver``) and, if they keep input order, how
-an item gets its place (``_reserve``); everything else — how many workers run, when one
-waits for the consumer, how failures stop the rest — is here.
+an item gets its place (``_reserve``); here is how many workers run, when one waits for the
+consumer, and the worker loop itself. Starting, failing and stopping the tasks is
+:class:`~._crew.Crew`'s job.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, I
 from typing import Generic, TypeVar, cast
 
 from ._checks import NotAwaitableError, check_concurrency, check_items, checked_fn
+from ._crew import Crew
 from ._source import Source
 
 __all__ = ["Pool"]
@@ -21,7 +23,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-class Pool(Generic[T, R]):
+class Pool(Crew, Generic[T, R]):
     """Up to ``concurrency`` workers, each pulling an item, awaiting ``fn(item)`` and
     delivering the result, until the input ends or the pool stops.
 
@@ -47,6 +49,7 @@ class Pool(Generic[T, R]):
         return_exceptions: bool,
         window: int,
     ) -> None:
+        super().__init__()
         self._fn = checked_fn(self._name, fn)
         self._limit = check_concurrency(self._name, concurrency)
         self._is_async = check_items(self._name, items)
@@ -54,17 +57,9 @@ class Pool(Generic[T, R]):
         self._return_exceptions = return_exceptions
         self._window = window
         self._source: Source[T] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._tasks: list[asyncio.Task[None]] = []
-        self._running = 0  # workers spawned and not yet finished
         self._ahead = 0  # items pulled and not yet handed to the consumer
         self._recruit_pending = False
-        self._spawning = False
         self._idle: deque[asyncio.Future[None]] = deque()
-        self._halted = False  # stop pulling: input exhausted, failed, or shutting down
-        self._stopping = False  # failed or shutting down
-        self._error: BaseException | None = None
-        self._waiter: asyncio.Future[None] | None = None  # the consumer, waiting for news
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -76,82 +71,14 @@ class Pool(Generic[T, R]):
         self._spawn()
 
     def _spawn(self) -> None:
-        assert self._loop is not None
-        self._running += 1
         self._recruit_pending = True
-        # With an eager task factory (3.12+) the new worker starts running inside this call;
-        # the flag lets it step out first, so a chain of spawns cannot nest deeply.
-        self._spawning = True
-        try:
-            task = self._loop.create_task(self._work())
-        finally:
-            self._spawning = False
-        task.add_done_callback(self._worker_done)
-        self._tasks.append(task)
+        self._launch(self._work())
 
-    def _worker_done(self, task: asyncio.Task[None]) -> None:
-        # Counting here rather than in the worker also covers a worker cancelled before its
-        # first step, whose body never runs.
-        self._running -= 1
-        if task.cancelled():
-            if not self._stopping:
-                self._fail(asyncio.CancelledError())
-        else:
-            task.exception()  # only KeyboardInterrupt/SystemExit get here; already recorded
-        if self._running == 0:
-            self._notify()
-
-    def _notify(self) -> None:
-        waiter = self._waiter
-        if waiter is not None:
-            self._waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
-
-    async def _wait(self) -> None:
-        assert self._loop is not None
-        waiter = self._waiter = self._loop.create_future()
-        try:
-            await waiter
-        finally:
-            self._waiter = None
-
-    def _fail(self, exc: BaseException) -> None:
-        if self._stopping:
-            return  # errors while tearing down are consequences, not causes
-        self._error = exc
-        self._stopping = self._halted = True
-        current = asyncio.current_task()
-        for task in self._tasks:
-            if task is not current:
-                task.cancel()
-        self._notify()
-
-    async def _shutdown(self, propagating: bool) -> None:
-        """Cancel every worker, wait for all of them, and close an unfinished input."""
-        self._stopping = self._halted = True
-        pending = [task for task in self._tasks if not task.done()]
-        for task in pending:
-            task.cancel()
-        cancelled = False
-        while pending:
-            try:
-                await asyncio.wait(pending)
-            except asyncio.CancelledError:
-                # Cancelled again while cleaning up: finish the cleanup anyway (a worker left
-                # behind would be destroyed pending), then let the cancellation through.
-                cancelled = True
-            pending = [task for task in pending if not task.done()]
+    async def _close_input(self) -> None:
         source = self._source
-        self._source = None
+        self._source = None  # do not pin the input past the end
         if source is not None:
-            try:
-                await source.close()
-            except Exception:
-                if not (propagating or cancelled):
-                    raise
-        if cancelled:
-            raise asyncio.CancelledError
+            await source.close()
 
     # -- workers ----------------------------------------------------------------------------
 
