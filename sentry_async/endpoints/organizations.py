@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from datetime import datetime, timezone
+from typing import Any
 
+from ..decode import decode_items, undecodable_error
 from ..models import (
     ClientKey,
     Commit,
+    Environment,
     EventIdResolution,
     Organization,
     RelayUsage,
@@ -15,6 +19,7 @@ from ..models import (
     ShortIdResolution,
     StatsV2,
 )
+from ..models._converter import structurer
 from ..models._outgoing import to_wire
 from ..pagination import PageStyle, Paginator
 from ..route import Route
@@ -42,6 +47,63 @@ class Organizations(Endpoint):
     """Organization-level calls (``/organizations/{org}/...``)."""
 
     __slots__ = ()
+
+    def list(
+        self,
+        *,
+        query: str | None = None,
+        owner: bool | None = None,
+        cursor: str | None = None,
+        per_page: int | None = None,
+    ) -> Paginator[Organization]:
+        """The organizations the token can see (``GET /organizations/``).
+
+        ``query`` filters by name, slug or ``status:``. ``owner=True`` keeps those the
+        token's user owns: Sentry then answers one unpaged list of
+        ``{"organization": {...}, "singleOwner": bool}``, unwrapped here to organizations
+        (no cursor or per_page then).
+        """
+        route = Route("GET", "/organizations/", "/organizations/")
+        if owner:
+            decode_org = structurer(Organization)
+
+            def unwrap(item: Any) -> Organization:
+                if not isinstance(item, dict) or "organization" not in item:
+                    raise ValueError("expected {organization, singleOwner}")
+                return decode_org(item["organization"])
+
+            return Paginator(
+                self._session,
+                route,
+                unwrap,
+                params={"query": query, "owner": "1"},
+                cursor=cursor,
+                per_page=per_page,
+                style=PageStyle.SINGLE,
+            )
+        return self._paginate(
+            route, Organization, params={"query": query}, cursor=cursor, per_page=per_page
+        )
+
+    async def list_environments(
+        self, org: str, *, visibility: str | None = None
+    ) -> builtins.list[Environment]:
+        """The organization's environments (one unpaged list); ``visibility`` is ``active``
+        (Sentry's default), ``hidden`` or ``all``.
+
+        An environment that cannot be decoded raises UndecodableItemsError after decoding
+        the rest, which are in its ``collected``.
+        """
+        if visibility is not None and visibility not in ("active", "hidden", "all"):
+            raise ValueError(f"visibility must be active, hidden or all, not {visibility!r}")
+        route = Route.build("GET", "/organizations/{org}/environments/", org=org)
+        answer = await self._session.send(route, params={"visibility": visibility})
+        decoded = decode_items(answer, answer.payload, structurer(Environment), "environments")
+        if decoded.undecodable:
+            error = undecodable_error(answer, decoded, "environments", None)
+            error.collected = decoded.items
+            raise error
+        return decoded.items
 
     async def get(self, org: str) -> Organization:
         """The organization's details (the detailed shape: features, status, links...)."""

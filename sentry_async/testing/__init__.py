@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         ServiceHook,
         Team,
     )
+    from ._records_issues import Deploy, Issue, IssueEvent, Release
     from ._server import FakeSentry
     from ._thread import serve_in_thread
 
@@ -49,6 +50,7 @@ _WHERE = {
     "RouteLimit": "_ratelimit",
     "FakeSentry": "_server",
     "serve_in_thread": "_thread",
+    **dict.fromkeys(["Deploy", "Issue", "IssueEvent", "Release"], "_records_issues"),
     **dict.fromkeys(
         [
             "ClientKey",
@@ -82,6 +84,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "ClientKey",
     "Counters",
+    "Deploy",
     "ExternalIssue",
     "FakeOrg",
     "FakeSentry",
@@ -89,11 +92,14 @@ __all__ = [
     "FaultKind",
     "FaultPlan",
     "Installation",
+    "Issue",
+    "IssueEvent",
     "LoggedRequest",
     "Member",
     "Project",
     "RateLimitConfig",
     "Relay",
+    "Release",
     "Repo",
     "RouteLimit",
     "ServiceHook",
