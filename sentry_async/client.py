@@ -23,7 +23,7 @@ from .response import RawResponse
 from .retry import RetryPolicy
 from .route import Route
 from .sentinel import UNSET, Unset
-from .session import Session, Transport
+from .session import DEFAULT_MAX_BODY_SIZE, Session, Transport
 from .stores import RateLimitStore
 
 __all__ = ["DEFAULT_BASE_URL", "SentryClient"]
@@ -43,6 +43,8 @@ class SentryClient:
     ``rate_limit_store`` is where the rate-limit state lives: by default in this process;
     pass a :class:`~sentry_async.stores.RedisRateLimitStore` to make every worker that uses
     the same token share one budget (it sees a fingerprint of the token, never the token).
+    ``max_body_size`` is the largest answer body read, in bytes (default 64 MiB); a larger
+    one raises :class:`~sentry_async.errors.ResponseTooLarge`.
 
     Use as ``async with SentryClient() as sentry: ...`` or call :meth:`close` yourself.
     """
@@ -67,6 +69,7 @@ class SentryClient:
         max_concurrency: int | None = None,
         clock: Clock | None = None,
         rate_limit_store: RateLimitStore | None = None,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     ) -> None:
         token = token if token is not None else os.environ.get("SENTRY_AUTH_TOKEN")
         if not token or not token.strip():
@@ -84,6 +87,7 @@ class SentryClient:
             clock=clock or SystemClock(),
             max_concurrency=max_concurrency,
             rate_limit_store=rate_limit_store,
+            max_body_size=max_body_size,
         )
         self._owner = True
         self._bind(
