@@ -27,6 +27,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from sentry_async import (
@@ -37,6 +38,7 @@ from sentry_async import (
     SentryError,
     TransportError,
     Unauthorized,
+    UndecodableItemsError,
     fan_out,
     gather_bounded,
 )
@@ -49,7 +51,9 @@ from sentry_async.models import (
     Repository,
     SentryAppInstallation,
     ServiceHook,
+    Team,
 )
+from sentry_async.pagination import Paginator
 
 from ._model import (
     CHECKED,
@@ -67,10 +71,11 @@ from ._model import (
     ProjectInfo,
     RelayInfo,
     RepoInfo,
+    TeamInfo,
 )
 from ._progress import Progress
 
-__all__ = ["Collector", "check_for", "is_fatal"]
+__all__ = ["Collector", "Listed", "check_for", "collect_all", "is_fatal"]
 
 _PERIOD_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -92,14 +97,58 @@ def _feature_off(error: APIError) -> bool:
 
 
 def check_for(section: str, error: SentryError) -> Check:
-    """What an error reading ``section`` means for the report (fatal errors excluded)."""
+    """What an error reading ``section`` means for the report (fatal errors excluded).
+
+    A 403 names the scope that would unlock the section; the collector drops that advice
+    afterwards when the token demonstrably has the scope (:meth:`Collector.finish`).
+    """
     if isinstance(error, Forbidden):
         if _feature_off(error):
             return Check(NOT_AVAILABLE, f"feature not enabled ({_describe(error)})")
-        return Check(NOT_AVAILABLE, _describe(error), SCOPES.get(section))
+        return Check(
+            NOT_AVAILABLE, f"forbidden by Sentry ({_describe(error)})", SCOPES.get(section)
+        )
     if isinstance(error, NotFound):
-        return Check(NOT_AVAILABLE, f"this Sentry or plan does not offer it ({_describe(error)})")
+        return Check(
+            NOT_AVAILABLE,
+            f"not available on this Sentry: a feature that is off, or an older version "
+            f"({_describe(error)})",
+        )
     return Check(FAILED, _describe(error))
+
+
+class Listed(list[Any]):
+    """The items of a list read to the end; ``unreadable`` counts items left out because
+    they could not be decoded."""
+
+    unreadable: int = 0
+
+
+#: Pages re-entered after undecodable items before giving up (a server looping cursors).
+_MAX_RESUMES = 10_000
+
+
+async def collect_all(make: Callable[[str | None], Paginator[Any]]) -> Listed:
+    """Every decodable item of a paginated list, going past pages with undecodable items.
+
+    ``make(cursor)`` starts the list at ``cursor``. The library delivers a page's good
+    items before raising :class:`UndecodableItemsError`; they are kept, the bad ones counted.
+    """
+    out = Listed()
+    cursor: str | None = None
+    seen: set[str] = set()
+    for _ in range(_MAX_RESUMES):
+        try:
+            out.extend(await make(cursor).collect())
+            return out
+        except UndecodableItemsError as exc:
+            out.extend(exc.collected)
+            out.unreadable += len(exc.reasons) or 1
+            cursor = exc.next_cursor
+            if cursor is None or cursor in seen:
+                return out
+            seen.add(cursor)
+    return out
 
 
 # --------------------------------------------------------------------------- model → record
@@ -157,6 +206,13 @@ def hook_info(hook: ServiceHook) -> HookInfo:
 
 
 def project_info(project: Project, keys: tuple[KeyInfo, ...] | None) -> ProjectInfo:
+    teams: tuple[str, ...] | None = None
+    if project.teams is not None:
+        teams = tuple(t.slug for t in project.teams)
+    elif project.team is not None:
+        teams = (project.team.slug,)
+    elif "team" in project.raw:  # Sentry said: no team
+        teams = ()
     return ProjectInfo(
         id=project.id,
         slug=project.slug,
@@ -166,7 +222,12 @@ def project_info(project: Project, keys: tuple[KeyInfo, ...] | None) -> ProjectI
         date_created=project.date_created,
         first_event=project.first_event,
         keys=keys,
+        teams=teams,
     )
+
+
+def team_info(team: Team) -> TeamInfo:
+    return TeamInfo(id=team.id, slug=team.slug, name=team.name, member_count=team.member_count)
 
 
 def repo_info(repo: Repository) -> RepoInfo:
@@ -231,16 +292,18 @@ class Collector:
     async def run(self) -> AuditData:
         client, org, data = self.client, self.org, self.data
         self.progress.status(f"reading organization {org!r}")
-        organization = await client.organizations.get(org)
+        organization = await self.probe(client.organizations.get(org))
         data.org = org_info(organization)
         data.sections["organization"] = Check(CHECKED)
-        self.org = organization.slug
+        # Requests keep using the caller's slug: a slug from the answer is never put in a
+        # path (a hostile or broken server could send anything there).
         self.progress.status(
-            "listing members, projects, client keys, repositories, installations and relays"
+            "listing members, projects, teams, client keys, repositories, installations and relays"
         )
         steps: list[Callable[[], Awaitable[None]]] = [
             self._list_members,
             self._list_projects,
+            self._list_teams,
             self._list_keys,
             self._list_repos,
             self._list_installations,
@@ -254,36 +317,103 @@ class Collector:
             ]
         self.progress.status(self._found())
         await self._audit_projects()
+        self.finish()
         return data
+
+    async def probe(self, call: Awaitable[Organization]) -> Organization:
+        """The first request; :class:`_app` wraps it in an overall deadline."""
+        return await call
+
+    def finish(self) -> None:
+        """Drop scope advice where the token demonstrably has the scope: then a 403 is the
+        endpoint's own refusal (a feature, plan or permission), not a missing scope."""
+        data = self.data
+        held = {SCOPES[name] for name, check in data.sections.items() if check.read}
+        held |= {
+            SCOPES[name]
+            for p in data.projects or ()
+            for name, check in p.checks.items()
+            if check.read
+        }
+
+        def fixed(check: Check) -> Check:
+            if check.scope is None or check.scope not in held:
+                return check
+            why = (check.why or "").replace("forbidden by Sentry (", "", 1).rstrip(")")
+            return Check(
+                check.state,
+                f"forbidden by Sentry although the token has {check.scope} ({why}): a "
+                "feature, plan or permission of this endpoint (service hooks need the "
+                "servicehooks feature)",
+                None,
+                check.unreadable,
+            )
+
+        for name, check in list(data.sections.items()):
+            data.sections[name] = fixed(check)
+            if name in data.unavailable:
+                data.unavailable[name] = data.sections[name].why or ""
+        for n, project in enumerate(data.projects or ()):
+            if any(c.scope in held for c in project.checks.values()):
+                checks = {k: fixed(c) for k, c in project.checks.items()}
+                assert data.projects is not None
+                data.projects[n] = replace(project, checks=checks)
 
     def _found(self) -> str:
         data = self.data
         projects = (
-            "projects not readable" if data.projects is None else (f"{len(data.projects)} projects")
+            "projects not readable"
+            if data.projects is None
+            else plural(len(data.projects), "project")
         )
         if data.members is None:
             return f"found {projects}; members not readable"
         pending = sum(1 for m in data.members if m.pending)
         return (
-            f"found {projects} and {len(data.members) - pending} members "
-            f"(+ {pending} pending invitations, counted apart)"
+            f"found {projects} and {plural(len(data.members) - pending, 'member')} "
+            f"(+ {plural(pending, 'pending invitation')}, counted apart)"
         )
 
     # -- organization-wide lists ------------------------------------------------------------
 
     async def _list_members(self) -> None:
-        members = await self._optional("members", self.client.members.list(self.org).collect)
-        if members is not None:
-            self.data.members = [member_info(m) for m in members]
+        org = self.org
+        found = await self._optional("members", lambda c: self.client.members.list(org, cursor=c))
+        if found is not None:
+            self.data.members = [member_info(m) for m in found]
 
     async def _list_projects(self) -> None:
-        projects = await self._optional("projects", self.client.projects.list(self.org).collect)
-        if projects is not None:
-            self._projects = projects
+        org = self.org
+        found = await self._optional("projects", lambda c: self.client.projects.list(org, cursor=c))
+        if found is not None:
+            self._projects = list(found)
+
+    async def _list_teams(self) -> None:
+        org = self.org
+        found = await self._optional("teams", lambda c: self.client.teams.list(org, cursor=c))
+        if found is None:
+            return
+        teams = [team_info(t) for t in found]
+        unknown = [n for n, t in enumerate(teams) if t.member_count is None]
+
+        async def count(n: int) -> None:
+            # Sentry's list leaves memberCount out on some versions: is anyone listed?
+            team = teams[n]
+            try:
+                first = await self.client.teams.list_members(org, team.slug).collect(limit=1)
+            except SentryError as exc:
+                if is_fatal(exc):
+                    raise
+                return  # the count stays unknown: no finding either way
+            teams[n] = replace(team, member_count=len(first))
+
+        await gather_bounded(count, unknown, concurrency=min(self.concurrency, 5))
+        self.data.teams = teams
 
     async def _list_keys(self) -> None:
+        org = self.org
         keys = await self._optional(
-            "client_keys", self.client.organizations.list_client_keys(self.org).collect
+            "client_keys", lambda c: self.client.organizations.list_client_keys(org, cursor=c)
         )
         if keys is None:
             return
@@ -292,30 +422,36 @@ class Collector:
         self.data.keys_listed = True
 
     async def _list_repos(self) -> None:
+        org = self.org
         repos = await self._optional(
-            "repositories", self.client.organizations.list_repos(self.org).collect
+            "repositories", lambda c: self.client.organizations.list_repos(org, cursor=c)
         )
         if repos is not None:
             self.data.repos = [repo_info(r) for r in repos]
 
     async def _list_installations(self) -> None:
+        org = self.org
         found = await self._optional(
-            "installations", self.client.integrations.list_installations(self.org).collect
+            "installations",
+            lambda c: self.client.integrations.list_installations(org, cursor=c),
         )
         if found is not None:
             self.data.installations = [installation_info(i) for i in found]
 
     async def _list_relays(self) -> None:
+        org = self.org
         relays = await self._optional(
-            "relays", self.client.organizations.list_relay_usage(self.org).collect
+            "relays", lambda c: self.client.organizations.list_relay_usage(org)
         )
         if relays is not None:
             self.data.relays = [relay_info(r) for r in relays]
 
-    async def _optional(self, what: str, fetch: Callable[[], Awaitable[list[Any]]]) -> Any:
+    async def _optional(
+        self, what: str, make: Callable[[str | None], Paginator[Any]]
+    ) -> Listed | None:
         """Read one section; a refusal (403/404) or a failure is recorded, not raised."""
         try:
-            found = await fetch()
+            found = await collect_all(make)
         except SentryError as exc:
             if is_fatal(exc):
                 raise
@@ -326,7 +462,7 @@ class Collector:
             else:
                 self.data.errors.append(f"{what}: {check.why}")
             return None
-        self.data.sections[what] = Check(CHECKED)
+        self.data.sections[what] = read_check(found)
         return found
 
     def _keys_of(self, project: Project) -> tuple[KeyInfo, ...]:
@@ -382,12 +518,15 @@ class Collector:
             return tuple(point.count or 0 for point in points)
 
         async def hooks() -> tuple[HookInfo, ...] | None:
+            org, slug = self.org, project.slug
             try:
-                found = await self.client.projects.list_hooks(self.org, project.slug).collect()
+                found = await collect_all(
+                    lambda c: self.client.projects.list_hooks(org, slug, cursor=c)
+                )
             except SentryError as exc:
                 note("service_hooks", exc)
                 return None
-            checks["service_hooks"] = Check(CHECKED)
+            checks["service_hooks"] = read_check(found)
             return tuple(hook_info(h) for h in found)
 
         series, hooked = await gather_bounded(_call, [events, hooks], concurrency=2)
@@ -399,6 +538,7 @@ class Collector:
             team=project.team,
             date_created=project.date_created,
             first_event=project.first_event,
+            teams=project.teams,
             audited=True,
             events_in_period=sum(series) if series is not None else None,
             keys=project.keys,
@@ -407,6 +547,23 @@ class Collector:
             checks={name: checks[name] for name in PROJECT_CHECKS if name in checks},
             event_series=series,
         )
+
+
+def read_check(found: Listed) -> Check:
+    """A section read to the end, with the count of items left out as unreadable."""
+    if not found.unreadable:
+        return Check(CHECKED)
+    return Check(
+        CHECKED,
+        f"read with {plural(found.unreadable, 'unreadable item')} (left out: Sentry sent "
+        "them in a shape this version cannot read)",
+        unreadable=found.unreadable,
+    )
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 project``, ``2 projects``, ``1,234 projects``."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 async def _call(step: Callable[[], Awaitable[Any]]) -> Any:

@@ -15,9 +15,15 @@ hook-disabled                      medium    a service hook is disabled
 invite-stale                       low       an invitation pending > ``stale_invite_days``
 project-never-received-event       low       a project never received an event
 project-no-events-in-period        low       no events in the stats period
+project-without-team               low       no team has access to the project
+team-without-members               low       a team has no members
 repo-not-active                    info      a repository is disabled or otherwise inactive
 installation-pending               info      a Sentry App installation is still pending
 =================================  ========  =============================================
+
+Requests to join (``requested_to_join``, ``requested_to_be_invited``) are not audited:
+Sentry's members list holds only approved members and invitations; the requests live at
+a separate endpoint (``/organizations/{org}/invite-requests/``) this audit does not read.
 """
 
 from __future__ import annotations
@@ -28,11 +34,12 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from ._model import AuditData, MemberInfo, OrgInfo, ProjectInfo
+from ._model import AuditData, MemberInfo, OrgInfo, ProjectInfo, TeamInfo
 
 __all__ = [
     "ACTIONS",
     "DEFAULT_THRESHOLDS",
+    "RULE_SEVERITY",
     "SEVERITIES",
     "Finding",
     "Thresholds",
@@ -43,6 +50,7 @@ __all__ = [
     "owner_findings",
     "project_findings",
     "repo_findings",
+    "team_findings",
     "totals",
 ]
 
@@ -62,8 +70,28 @@ ACTIONS = {
     "invite-stale": "resend or revoke these invitations",
     "project-never-received-event": "finish the SDK set-up, or remove the projects",
     "project-no-events-in-period": "check the SDKs still send, or archive the projects",
+    "project-without-team": "give each of these projects an owning team",
+    "team-without-members": "add members to these teams, or delete them",
     "repo-not-active": "reconnect or remove these repositories",
     "installation-pending": "finish or remove these app installations",
+}
+
+
+#: Each rule's severity (as in the module's table).
+RULE_SEVERITY = {
+    "hook-not-https": "high",
+    "member-without-2fa": "medium",
+    "org-2fa-not-required": "medium",
+    "too-many-owners": "medium",
+    "key-without-rate-limit": "medium",
+    "hook-disabled": "medium",
+    "invite-stale": "low",
+    "project-never-received-event": "low",
+    "project-no-events-in-period": "low",
+    "project-without-team": "low",
+    "team-without-members": "low",
+    "repo-not-active": "info",
+    "installation-pending": "info",
 }
 
 
@@ -103,6 +131,10 @@ def _days(seconds: float) -> int:
     return int(seconds // DAY)
 
 
+def _days_text(days: int) -> str:
+    return f"{days:,} day{'' if days == 1 else 's'}"
+
+
 def _date(value: datetime) -> str:
     return value.date().isoformat()
 
@@ -117,8 +149,8 @@ def project_findings(project: ProjectInfo, *, period: str, now: datetime) -> lis
     if project.first_event is None:
         age = ""
         if project.date_created is not None:
-            age = f" in the {_days((now - project.date_created).total_seconds())} days since it "
-            age += "was created"
+            days = _days_text(_days((now - project.date_created).total_seconds()))
+            age = f" in the {days} since it was created"
         found.append(
             Finding(
                 "project-never-received-event",
@@ -135,6 +167,16 @@ def project_findings(project: ProjectInfo, *, period: str, now: datetime) -> lis
                 slug,
                 f"no events in the last {period} (first event {_date(project.first_event)}): "
                 "check the SDK is still sending, or archive the project",
+            )
+        )
+    if project.teams is not None and not project.teams:
+        found.append(
+            Finding(
+                "project-without-team",
+                "low",
+                slug,
+                "no team owns this project, so team-based alert routing, issue ownership and "
+                "access reach nobody: add it to a team under Project Settings > Teams",
             )
         )
     for key in project.keys or ():
@@ -190,17 +232,10 @@ def member_findings(
             age = (now - member.date_created).total_seconds() / DAY
             if age <= limit:
                 continue
-            days = int(age)
-            if member.invite_status in ("requested_to_be_invited", "requested_to_join"):
-                message = (
-                    f"request to join has waited {days} days for approval (since "
-                    f"{_date(member.date_created)}): approve or reject it"
-                )
-            else:
-                message = (
-                    f"invitation pending for {days} days (sent {_date(member.date_created)}): "
-                    "resend it or revoke it"
-                )
+            message = (
+                f"invitation pending for {_days_text(int(age))} (sent "
+                f"{_date(member.date_created)}): resend it or revoke it"
+            )
             found.append(Finding("invite-stale", "low", member.email, message))
         elif member.has_2fa is False:
             found.append(
@@ -253,6 +288,21 @@ def org_findings(org: OrgInfo) -> list[Finding]:
     return []
 
 
+def team_findings(teams: Iterable[TeamInfo]) -> list[Finding]:
+    """Teams with no members (only where Sentry gave the count)."""
+    return [
+        Finding(
+            "team-without-members",
+            "low",
+            f"team:{team.slug}",
+            "the team has no members, so alerts, issue assignments and project access routed "
+            "to it reach nobody: add members under Settings > Teams, or delete the team",
+        )
+        for team in teams
+        if team.member_count == 0
+    ]
+
+
 def repo_findings(data: AuditData) -> list[Finding]:
     return [
         Finding(
@@ -300,6 +350,7 @@ def evaluate(
     if data.members is not None:
         found += member_findings(data.members, now=now, thresholds=thresholds)
         found += owner_findings(data.org_slug, data.members, thresholds=thresholds)
+    found += team_findings(data.teams or ())
     found += repo_findings(data)
     found += installation_findings(data)
     found.sort(key=_order)
@@ -330,6 +381,9 @@ def totals(data: AuditData, findings: Sequence[Finding]) -> dict[str, int]:
         "service_hooks": len(hooks),
         "service_hooks_disabled": rules["hook-disabled"],
         "service_hooks_not_https": rules["hook-not-https"],
+        "teams": len(data.teams or ()),
+        "teams_without_members": rules["team-without-members"],
+        "projects_without_team": rules["project-without-team"],
         "repositories": len(data.repos or ()),
         "installations": len(data.installations or ()),
         "relays": len(data.relays or ()),

@@ -28,6 +28,7 @@ __all__ = [
     "ProjectInfo",
     "RelayInfo",
     "RepoInfo",
+    "TeamInfo",
 ]
 
 
@@ -43,6 +44,7 @@ ORG_SECTIONS = (
     "organization",
     "members",
     "projects",
+    "teams",
     "client_keys",
     "repositories",
     "installations",
@@ -55,6 +57,7 @@ SCOPES = {
     "organization": "org:read",
     "members": "member:read",
     "projects": "project:read",
+    "teams": "org:read",
     "client_keys": "project:read",
     "repositories": "org:read",
     "installations": "org:read",
@@ -68,12 +71,15 @@ SCOPES = {
 class Check:
     """Whether one section (or one project's check) was read, and if not, why.
 
-    ``scope`` names the token scope that would unlock a section Sentry refused (403).
+    ``scope`` names the token scope that would unlock a section Sentry refused (403), when
+    a missing scope is the plausible cause. ``unreadable`` counts the items of a section
+    that was read but whose answer held items that could not be decoded (left out).
     """
 
     state: str
     why: str | None = None
     scope: str | None = None
+    unreadable: int = 0
 
     @property
     def read(self) -> bool:
@@ -140,6 +146,18 @@ class ProjectInfo:
     errors: tuple[str, ...] = ()
     checks: dict[str, Check] = field(default_factory=dict)
     event_series: tuple[int, ...] | None = None
+    #: Slugs of the teams with access to the project; None when the answer did not say.
+    teams: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class TeamInfo:
+    """A team: ``member_count`` is None when Sentry did not say."""
+
+    id: str
+    slug: str
+    name: str | None
+    member_count: int | None
 
 
 @dataclass(frozen=True)
@@ -204,6 +222,9 @@ class AuditData:
     repos: list[RepoInfo] | None = None
     installations: list[InstallationInfo] | None = None
     relays: list[RelayInfo] | None = None
+    teams: list[TeamInfo] | None = None
+    #: The API host the organization is served from (its region), when known.
+    region: str | None = None
     keys_listed: bool = False
     sections: dict[str, Check] = field(default_factory=dict)
     series_resolution: str | None = None

@@ -30,7 +30,7 @@ from typing import Any
 
 from sentry_async import __version__
 
-from ._findings import DEFAULT_THRESHOLDS, Finding, Thresholds, evaluate, totals
+from ._findings import DEFAULT_THRESHOLDS, RULE_SEVERITY, Finding, Thresholds, evaluate, totals
 from ._model import (
     CHECKED,
     FAILED,
@@ -48,6 +48,7 @@ from ._model import (
     ProjectInfo,
     RelayInfo,
     RepoInfo,
+    TeamInfo,
 )
 
 __all__ = [
@@ -61,9 +62,13 @@ __all__ = [
     "render_json",
     "render_markdown",
     "shown_total",
+    "total_or_none",
+    "unchecked_sources",
 ]
 
 CSV_COLUMNS = ("rule", "severity", "subject", "message")
+#: The CSV rows that say what was not read carry this rule (severity ``gap``), first.
+CSV_GAP_RULE = "audit-incomplete"
 DAY = 86400.0
 
 
@@ -95,6 +100,9 @@ class Report:
     relays: list[dict[str, Any]] = field(default_factory=list)
     unavailable: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    teams: list[dict[str, Any]] = field(default_factory=list)
+    #: The API host serving the organization (its region), when known.
+    region: str | None = None
 
     def _listed(self, section: str, items: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
         """A section's items, or None (json null) when the section was not read."""
@@ -105,16 +113,18 @@ class Report:
         return {
             "generator": f"sentry-async {__version__}",
             "org": self.org,
+            "region": self.region,
             "generated_at": iso(self.generated_at),
             "partial": self.partial,
             "interrupted": self.interrupted,
             "stats_period": self.stats_period,
             "series_resolution": self.series_resolution,
             "coverage": self.coverage,
-            "totals": self.totals,
+            "totals": {k: total_or_none(self, k) for k in self.totals},
             "findings": [f.to_dict() for f in self.findings],
             "projects": self._listed("projects", self.projects),
             "members": self._listed("members", self.members),
+            "teams": self._listed("teams", self.teams),
             "repositories": self._listed("repositories", self.repositories),
             "installations": self._listed("installations", self.installations),
             "relays": self._listed("relays", self.relays),
@@ -144,6 +154,7 @@ def _project(project: ProjectInfo) -> dict[str, Any]:
         "name": project.name,
         "platform": project.platform,
         "team": project.team,
+        "teams": list(project.teams) if project.teams is not None else None,
         "date_created": iso(project.date_created),
         "first_event": iso(project.first_event),
         "audited": project.audited,
@@ -157,7 +168,12 @@ def _project(project: ProjectInfo) -> dict[str, Any]:
 
 
 def _check(check: Check) -> dict[str, Any]:
-    return {"state": check.state, "why": check.why, "scope": check.scope}
+    return {
+        "state": check.state,
+        "why": check.why,
+        "scope": check.scope,
+        "unreadable": check.unreadable,
+    }
 
 
 def _worst(states: Counter[str]) -> str:
@@ -180,6 +196,7 @@ def coverage(data: AuditData, *, interrupted: bool = False) -> dict[str, dict[st
                 "state": NOT_AVAILABLE if listed else NOT_RUN,
                 "why": "the projects could not be listed" if listed else not_reached,
                 "scope": SCOPES["projects"] if listed else None,
+                "unreadable": 0,
                 "projects": {},
             }
             continue
@@ -193,10 +210,18 @@ def coverage(data: AuditData, *, interrupted: bool = False) -> dict[str, dict[st
             reason, _ = reasons.most_common(1)[0]
             why = f"{states[worst]} of {len(checks)} projects: {reason}"
             scope = next((c.scope for c in checks if c.state == worst and c.scope), None)
+        unreadable = sum(c.unreadable for c in checks)
+        if worst == CHECKED and unreadable:
+            hit = sum(1 for c in checks if c.unreadable)
+            why = (
+                f"{hit} of {len(checks)} projects read with unreadable items "
+                f"({unreadable} left out)"
+            )
         out[name] = {
             "state": worst,
             "why": why,
             "scope": scope,
+            "unreadable": unreadable,
             "projects": {state: states[state] for state in sorted(states)},
         }
     return out
@@ -210,6 +235,9 @@ TOTAL_SECTIONS = {
     "projects_no_events_in_period": "event_stats",
     "events_in_period": "event_stats",
     "members": "members",
+    "teams": "teams",
+    "teams_without_members": "teams",
+    "projects_without_team": "projects",
     "pending_invites": "members",
     "stale_invites": "members",
     "owners": "members",
@@ -223,6 +251,48 @@ TOTAL_SECTIONS = {
     "installations": "installations",
     "relays": "relays",
 }
+
+
+#: The sections each rule's findings come from: a severity whose sources were not all read
+#: is "not fully checked", never a clean zero.
+RULE_SECTIONS = {
+    "hook-not-https": ("service_hooks",),
+    "hook-disabled": ("service_hooks",),
+    "member-without-2fa": ("members",),
+    "too-many-owners": ("members",),
+    "invite-stale": ("members",),
+    "org-2fa-not-required": ("organization",),
+    "key-without-rate-limit": ("client_keys",),
+    "project-never-received-event": ("projects",),
+    "project-no-events-in-period": ("event_stats",),
+    "project-without-team": ("projects",),
+    "team-without-members": ("teams",),
+    "repo-not-active": ("repositories",),
+    "installation-pending": ("installations",),
+}
+
+
+def unchecked_sources(report: Report, severity: str) -> list[str]:
+    """The sections feeding ``severity``'s rules that were not fully read."""
+    out: list[str] = []
+    for rule, sections in RULE_SECTIONS.items():
+        if RULE_SEVERITY.get(rule) != severity:
+            continue
+        for name in sections:
+            entry = report.coverage.get(name, {})
+            if (entry.get("state", CHECKED) != CHECKED or entry.get("unreadable")) and (
+                name not in out
+            ):
+                out.append(name)
+    return out
+
+
+def total_or_none(report: Report, key: str) -> int | None:
+    """A total, or None when nothing it counts from was read (json ``null``)."""
+    value = report.totals[key]
+    if key in TOTAL_SECTIONS and shown_total(report, key) == "not read":
+        return None
+    return value
 
 
 def shown_total(report: Report, key: str) -> str:
@@ -241,9 +311,11 @@ def gaps(report_coverage: dict[str, dict[str, Any]]) -> list[str]:
     """The sections not fully read, as ``section: why (needs scope X)`` lines."""
     lines = []
     for name, entry in report_coverage.items():
+        if entry["state"] == CHECKED and entry.get("unreadable"):
+            lines.append(f"{name.replace('_', ' ')}: {entry['why']}")
+        label = name.replace("_", " ")
         if entry["state"] == CHECKED:
             continue
-        label = name.replace("_", " ")
         state = entry["state"].replace("_", " ")
         line = f"{label}: {state}" + (f" -- {entry['why']}" if entry["why"] else "")
         if entry["scope"] and entry["state"] == NOT_AVAILABLE:
@@ -279,6 +351,10 @@ def _repo(repo: RepoInfo) -> dict[str, Any]:
         "status": repo.status,
         "url": repo.url,
     }
+
+
+def _team(team: TeamInfo) -> dict[str, Any]:
+    return {"id": team.id, "slug": team.slug, "name": team.name, "member_count": team.member_count}
 
 
 def _installation(inst: InstallationInfo) -> dict[str, Any]:
@@ -318,7 +394,10 @@ def build_report(
         org = {"slug": data.org_slug, "name": None, "id": None}
     covered = coverage(data, interrupted=interrupted)
     errors = [*data.errors, *(f"{p.slug}: {e}" for p in data.projects or () for e in p.errors)]
-    complete = all(entry["state"] == CHECKED for entry in covered.values()) and not errors
+    complete = (
+        all(entry["state"] == CHECKED and not entry["unreadable"] for entry in covered.values())
+        and not errors
+    )
     return Report(
         org=org,
         generated_at=now,
@@ -334,6 +413,8 @@ def build_report(
         repositories=[_repo(r) for r in data.repos or ()],
         installations=[_installation(i) for i in data.installations or ()],
         relays=[_relay(r) for r in data.relays or ()],
+        teams=[_team(t) for t in data.teams or ()],
+        region=data.region,
         unavailable=dict(data.unavailable),
         errors=errors,
     )
@@ -346,13 +427,32 @@ def render_json(report: Report) -> str:
     return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
+def _safe_cell(text: str) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula gets a quote first."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def render_csv(report: Report) -> str:
-    """The findings, one per row, with a header row."""
+    """The findings, one per row, with a header row.
+
+    When anything was not read, the first rows say so, in the same columns (rule
+    ``audit-incomplete``, severity ``gap``, the section as subject): a spreadsheet shows
+    them, sorts them and filters them like findings. Cells starting like a formula
+    (``= + - @``) get a leading ``'`` so a spreadsheet never evaluates them.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for finding in report.findings:
-        writer.writerow([finding.rule, finding.severity, finding.subject, finding.message])
+    rows: list[tuple[str, str, str, str]] = []
+    for name, entry in report.coverage.items():
+        if entry["state"] != CHECKED or entry.get("unreadable"):
+            why = entry["why"] or entry["state"].replace("_", " ")
+            rows.append((CSV_GAP_RULE, "gap", name, f"not fully read: {why}"))
+    if report.interrupted:
+        rows.insert(0, (CSV_GAP_RULE, "gap", "audit", "interrupted: the findings are partial"))
+    rows += [(f.rule, f.severity, f.subject, f.message) for f in report.findings]
+    for row in rows:
+        writer.writerow([_safe_cell(cell) for cell in row])
     return buffer.getvalue()
 
 
@@ -388,20 +488,21 @@ def render_markdown(report: Report) -> str:
         "",
         f"- Generated: {iso(report.generated_at)}",
         f"- Stats period: {report.stats_period}",
+        *([f"- Region: {report.region}"] if report.region else []),
         f"- Partial: {_partial(report)}",
         "",
         "## Totals",
         "",
         _md_table(["Metric", "Value"], ((k, shown_total(report, k)) for k in report.totals), "lr"),
         "",
-        f"## Findings ({len(report.findings)})",
+        f"## Findings ({len(report.findings):,})",
         "",
         _md_table(
             ["Severity", "Rule", "Subject", "Message"],
             ((f.severity, f.rule, f.subject, f.message) for f in report.findings),
         ),
         "",
-        f"## Projects ({len(report.projects)})",
+        f"## Projects ({_md_count(report, 'projects', report.projects)})",
         "",
         _md_table(
             [
@@ -432,7 +533,7 @@ def render_markdown(report: Report) -> str:
             "lllrlrrr",
         ),
         "",
-        f"## Members ({len(report.members)})",
+        f"## Members ({_md_count(report, 'members', report.members)})",
         "",
         _md_table(
             ["Email", "Role", "Pending", "Invite age (days)", "2FA", "SSO linked"],
@@ -483,12 +584,30 @@ def render_markdown(report: Report) -> str:
                 ),
             ),
         ]
+    if report.teams:
+        out += [
+            "",
+            f"## Teams ({len(report.teams):,})",
+            "",
+            _md_table(
+                ["Team", "Name", "Members"],
+                ((t["slug"], t["name"], t["member_count"]) for t in report.teams),
+                "llr",
+            ),
+        ]
     unread = gaps(report.coverage)
     if unread:
         out += ["", "## Not read", "", *(f"- {_flat(line)}" for line in unread)]
     if report.errors:
         out += ["", "## Errors", "", *(f"- {_flat(error)}" for error in report.errors)]
     return "\n".join(out) + "\n"
+
+
+def _md_count(report: Report, section: str, items: list[dict[str, Any]]) -> str:
+    entry = report.coverage.get(section, {})
+    if entry.get("state", CHECKED) != CHECKED and not items:
+        return "not read"
+    return f"{len(items):,}"
 
 
 def _partial(report: Report) -> str:

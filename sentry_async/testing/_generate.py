@@ -4,7 +4,7 @@ Audit findings are planted at fixed index patterns (not by chance), so every org
 has them: projects that never received an event (index % 23 == 5), projects silent for over a
 month (% 17 == 9), client keys without a rate limit (% 4 == 1), hooks on every 9th project
 (some disabled, some plain http://), pending invites on every 11th member (half of them older
-than 30 days), and extra owners (% 29 == 7). Names, ids and volumes come from the seed.
+than 30 days), and extra owners (% 29 == 7); projects with no team (% 97 == 13). Names, ids and volumes come from the seed.
 """
 
 from __future__ import annotations
@@ -108,8 +108,9 @@ def demo_org(
     seed: int = 2024,
     now: float | None = None,
 ) -> FakeOrg:
-    """The ``--demo`` org: realistic size, every audit finding present (see module doc)."""
-    return generate_org(
+    """The ``--demo`` org: realistic size, every audit finding present (see module doc);
+    it also has a team nobody belongs to (``legacy-ops``)."""
+    org = generate_org(
         slug,
         name="Acme Corporation",
         projects=projects,
@@ -123,6 +124,8 @@ def demo_org(
         seed=seed,
         now=now,
     )
+    org.add_team("legacy-ops", "Legacy Ops")  # planted: a team with no members
+    return org
 
 
 def _hex(rng: random.Random, bits: int = 128) -> str:  # for the few rng-built records

@@ -66,6 +66,10 @@ def expected_findings(org: FakeOrg) -> dict[str, int]:
         "org-2fa-not-required": 1,
         "repo-not-active": sum(1 for r in org.repos.values() if r.status != "active"),
         "installation-pending": sum(1 for i in org.installations.values() if i.status == "pending"),
+        "project-without-team": sum(1 for p in projects if p.team is None),
+        "team-without-members": sum(
+            1 for t in org.teams.values() if not any(t.slug in m.teams for m in org.members.values())
+        ),
     }
 
 
@@ -204,7 +208,7 @@ async def test_progress_without_a_terminal_is_plain_lines(fake: FakeSentry) -> N
     # The member count says what it counts, as the totals do.
     assert (
         f"sentry-async: found {PROJECTS} projects and {len(listed) - pending} members "
-        f"(+ {pending} pending invitations, counted apart)"
+        f"(+ {pending} pending invitation{'' if pending == 1 else 's'}, counted apart)"
     ) in lines
 
 
@@ -421,7 +425,11 @@ async def test_the_written_summary_does_not_count_unread_members_as_zero(
 
 
 async def test_forbidden_projects_leave_the_per_project_checks_unread(fake: FakeSentry) -> None:
-    fake.set_faults(Fault(FaultKind.SERVER_ERROR, "GET /organizations/{org}/projects/", status=403))
+    # Both project:read lists refused: the missing scope is the plausible cause.
+    fake.set_faults(
+        Fault(FaultKind.SERVER_ERROR, "GET /organizations/{org}/projects/", status=403),
+        Fault(FaultKind.SERVER_ERROR, "GET /organizations/{org}/project-keys/", status=403),
+    )
     result = await audit(fake, "--format", "json")
     assert result.code == 6
     coverage = coverage_of(result.out)
@@ -442,9 +450,17 @@ async def test_hooks_not_available_are_a_gap_not_zero_hooks(fake: FakeSentry) ->
     hooks = report["coverage"]["service_hooks"]
     assert hooks["state"] == "not_available"
     assert hooks["projects"] == {"checked": PROJECTS - 2, "not_available": 2}
-    assert hooks["why"].startswith(f"2 of {PROJECTS} projects: 403 Forbidden")
+    # Other projects' hooks were readable: the token has project:read, so a 403 here is the
+    # endpoint's own refusal (the servicehooks feature), not a scope to add.
+    assert hooks["why"].startswith(
+        f"2 of {PROJECTS} projects: forbidden by Sentry although the token has project:read "
+        "(403 Forbidden"
+    )
+    assert "servicehooks feature" in hooks["why"]
+    assert hooks["scope"] is None
     assert report["totals"]["errors"] == 0
     assert "not read: service hooks: not available" in result.err
+    assert "scope would read it" not in result.err
 
 
 async def test_one_failing_project_is_recorded_and_the_audit_goes_on(fake: FakeSentry) -> None:
@@ -470,7 +486,10 @@ async def test_lists_the_token_may_not_read_are_noted(fake: FakeSentry) -> None:
     report = json.loads(result.out)
     assert set(report["unavailable"]) == {"relays"}
     assert report["relays"] is None
-    assert report["coverage"]["relays"]["scope"] == "org:read"
+    # The organization itself was read (org:read): no scope to suggest for relay usage.
+    assert report["coverage"]["relays"]["scope"] is None
+    assert "although the token has org:read" in report["coverage"]["relays"]["why"]
+    assert report["totals"]["relays"] is None  # never a 0 for what was not read
 
 
 async def test_a_missing_endpoint_is_not_available_without_a_scope(fake: FakeSentry) -> None:
@@ -479,7 +498,9 @@ async def test_a_missing_endpoint_is_not_available_without_a_scope(fake: FakeSen
     assert result.code == 6
     repos = json.loads(result.out)["coverage"]["repositories"]
     assert repos["state"] == "not_available" and repos["scope"] is None
-    assert repos["why"].startswith("this Sentry or plan does not offer it")
+    assert repos["why"].startswith(
+        "not available on this Sentry: a feature that is off, or an older version"
+    )
 
 
 async def test_a_clean_audit_reads_everything_and_exits_0(fake: FakeSentry) -> None:

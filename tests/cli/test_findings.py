@@ -16,6 +16,7 @@ from sentry_async.cli._findings import (
     org_findings,
     owner_findings,
     project_findings,
+    team_findings,
     totals,
 )
 from sentry_async.cli._model import (
@@ -27,6 +28,7 @@ from sentry_async.cli._model import (
     OrgInfo,
     ProjectInfo,
     RepoInfo,
+    TeamInfo,
 )
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
@@ -147,21 +149,19 @@ def test_pending_invites_older_than_the_threshold() -> None:
         member("new@x.example", pending=True, has_2fa=None, date_created=ago(29)),
         member("edge@x.example", pending=True, has_2fa=None, date_created=ago(30)),
         member("nodate@x.example", pending=True, has_2fa=None, date_created=None),
-        member(
-            "asked@x.example",
-            pending=True,
-            has_2fa=None,
-            invite_status="requested_to_be_invited",
-            date_created=ago(45),
-        ),
     ]
     found = member_findings(members, now=NOW)
-    assert [(f.rule, f.subject) for f in found] == [
-        ("invite-stale", "old@x.example"),
-        ("invite-stale", "asked@x.example"),
-    ]
+    assert [(f.rule, f.subject) for f in found] == [("invite-stale", "old@x.example")]
     assert "31 days" in found[0].message and "resend" in found[0].message
-    assert "approve" in found[1].message
+
+
+def test_one_day_is_singular() -> None:
+    found = member_findings(
+        [member(pending=True, has_2fa=None, date_created=ago(1.5))],
+        now=NOW,
+        thresholds=Thresholds(stale_invite_days=1),
+    )
+    assert "pending for 1 day (" in found[0].message
 
 
 def test_invite_threshold_is_tunable() -> None:
@@ -296,3 +296,45 @@ def test_totals_count_errors_of_the_org_and_of_projects() -> None:
 def test_every_finding_serialises_to_the_four_keys(finding: Finding) -> None:
     assert set(finding.to_dict()) == {"rule", "severity", "subject", "message"}
     assert all(isinstance(v, str) and v for v in finding.to_dict().values())
+
+
+# --------------------------------------------------------------------------- teams
+
+
+def test_a_project_no_team_owns_is_a_finding_only_when_sentry_said_so() -> None:
+    orphan = project_findings(project("orphan", teams=()), period="14d", now=NOW)
+    assert [(f.rule, f.severity, f.subject) for f in orphan] == [
+        ("project-without-team", "low", "orphan")
+    ]
+    assert "Project Settings > Teams" in orphan[0].message
+    owned = project_findings(project("owned", teams=("web",)), period="14d", now=NOW)
+    unknown = project_findings(project("unknown", teams=None), period="14d", now=NOW)
+    assert owned == unknown == []
+
+
+def test_teams_without_members_only_where_the_count_is_known() -> None:
+    teams = [
+        TeamInfo("1", "empty", "Empty", 0),
+        TeamInfo("2", "busy", "Busy", 4),
+        TeamInfo("3", "unknown", None, None),
+    ]
+    found = team_findings(teams)
+    assert [(f.rule, f.severity, f.subject) for f in found] == [
+        ("team-without-members", "low", "team:empty")
+    ]
+    assert "add members" in found[0].message
+    assert ACTIONS["team-without-members"] and ACTIONS["project-without-team"]
+
+
+def test_team_findings_and_totals_come_from_the_gathered_teams() -> None:
+    data = AuditData(
+        org_slug="acme",
+        stats_period="14d",
+        projects=[project("a", teams=()), project("b", teams=("x",))],
+        teams=[TeamInfo("1", "x", "X", 2), TeamInfo("2", "y", "Y", 0)],
+    )
+    found = evaluate(data, now=NOW)
+    counted = totals(data, found)
+    assert counted["teams"] == 2
+    assert counted["teams_without_members"] == 1
+    assert counted["projects_without_team"] == 1

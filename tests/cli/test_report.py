@@ -26,11 +26,13 @@ from sentry_async.cli._model import (
 )
 from sentry_async.cli._report import (
     CSV_COLUMNS,
+    CSV_GAP_RULE,
     build_report,
     render_csv,
     render_json,
     render_markdown,
 )
+from sentry_async.cli._findings import Finding
 from sentry_async.cli._richui import print_summary
 from sentry_async.cli._table import render_plain
 
@@ -162,9 +164,10 @@ def clean() -> AuditData:
 def test_json_report_has_the_documented_top_level_and_round_trips() -> None:
     report = build_report(data(), now=NOW)
     parsed = json.loads(render_json(report))
-    assert list(parsed)[:9] == [
+    assert list(parsed)[:10] == [
         "generator",
         "org",
+        "region",
         "generated_at",
         "partial",
         "interrupted",
@@ -181,7 +184,10 @@ def test_json_report_has_the_documented_top_level_and_round_trips() -> None:
         "state": "not_available",
         "why": "403 Forbidden: no",
         "scope": "org:read",
+        "unreadable": 0,
     }
+    assert parsed["totals"]["relays"] is None  # not read: null, never a 0
+    assert parsed["totals"]["members"] == 1 or parsed["totals"]["members"] is not None
     assert coverage["members"]["state"] == "checked"
     assert coverage["service_hooks"]["projects"] == {"checked": 1, "not_available": 1, "not_run": 1}
     assert coverage["service_hooks"]["state"] == "not_available"
@@ -250,9 +256,36 @@ def test_csv_is_the_findings_one_per_row() -> None:
     report = build_report(data(), now=NOW)
     rows = parse_csv(render_csv(report))
     assert tuple(rows[0]) == CSV_COLUMNS
-    assert rows == [f.to_dict() for f in report.findings]
+    gap_rows = [row for row in rows if row["rule"] == CSV_GAP_RULE]
+    # What was not read comes first, in the same columns, so a spreadsheet shows it.
+    assert rows[: len(gap_rows)] == gap_rows
+    assert {row["subject"] for row in gap_rows} == {
+        name for name, entry in report.coverage.items() if entry["state"] != "checked"
+    }
+    assert all(row["severity"] == "gap" for row in gap_rows)
+    assert rows[len(gap_rows) :] == [f.to_dict() for f in report.findings]
     # A comma, a quote or a pipe inside a field survives the round trip.
     assert any("http://hooks.example/a|b" in row["message"] for row in rows)
+
+
+def test_csv_cells_never_start_a_formula() -> None:
+    findings = [
+        Finding("r", "low", subject, message)
+        for subject, message in [
+            ("=HYPERLINK(\"http://evil\")", "+cmd|calc"),
+            ("-2+3", "@SUM(A1)"),
+            ("plain", "fine"),
+        ]
+    ]
+    report = build_report(data(), now=NOW)
+    report.findings = findings
+    report.coverage = {}
+    rows = parse_csv(render_csv(report))
+    assert [(r["subject"], r["message"]) for r in rows] == [
+        ("'=HYPERLINK(\"http://evil\")", "'+cmd|calc"),
+        ("'-2+3", "'@SUM(A1)"),
+        ("plain", "fine"),
+    ]
 
 
 def test_markdown_tables_parse_back() -> None:
