@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
+import io as _stringio
+import json
 import logging
 import os
 import sys
 import traceback
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TextIO
+from typing import Any, TextIO, cast
 
 from yarl import URL
 
@@ -29,18 +32,20 @@ from sentry_async import (
     DecodeError,
     Forbidden,
     NotFound,
+    RedirectRefused,
     SentryClient,
     SentryError,
     TransportError,
     Unauthorized,
 )
 from sentry_async.client import DEFAULT_BASE_URL
+from sentry_async.models import Organization
 
 from ._args import PROG, AuditOptions, parse
 from ._collect import Collector
 from ._demo import DEMO_SIZES, demo_server
 from ._html import render_html
-from ._output import write_atomic
+from ._output import check_writable, write_report
 from ._progress import Progress, make_progress, use_rich_for
 from ._report import (
     Report,
@@ -75,6 +80,11 @@ EXIT_NETWORK = 5
 EXIT_GAPS = 6
 EXIT_NOT_SENTRY = 7
 DEBUG_ENV = "SENTRY_ASYNC_DEBUG"
+REDACTED = "<redacted>"
+#: The first request (the organization) gives up after this many per-attempt timeouts.
+PROBE_DEADLINE_FACTOR = 3.0
+#: Seconds between "still waiting" lines while the first request has no answer.
+WAITING_EVERY = 5.0
 _ORG_ROUTE = "/organizations/{org}/"
 
 
@@ -94,10 +104,14 @@ class _IO:
     rich: bool | None
     #: Never printed: :meth:`say` masks these, whatever message carries them.
     secrets: list[str] = field(default_factory=list)
+    base_url: str = ""
 
     def mask(self, text: str) -> str:
+        """``text`` with every secret replaced, also as HTML or JSON would have escaped it:
+        the one redaction every report and every line on stdout/stderr goes through."""
         for secret in self.secrets:
-            text = text.replace(secret, "<redacted>")
+            for form in {secret, html.escape(secret, quote=True), json.dumps(secret)[1:-1]}:
+                text = text.replace(form, REDACTED)
         return text
 
     def say(self, message: str) -> None:
@@ -144,7 +158,7 @@ async def run(
         io.say(str(stop))
         return stop.code
     except SentryError as exc:
-        code, message = _explain(exc, parsed)
+        code, message = _explain(exc, parsed, io.base_url)
         io.say(message)
         return code
     except BrokenPipeError:
@@ -172,10 +186,38 @@ def _not_sentry(url: str, what: str) -> tuple[int, str]:
     )
 
 
-def _explain(exc: SentryError, options: AuditOptions) -> tuple[int, str]:
+def _answer(exc: DecodeError) -> str:
+    """What came back, in words: "200 with JSON that is not...", "an empty 200"..."""
+    kind = (exc.content_type or "").split(";")[0].strip().lower()
+    if not kind and not exc.snippet:
+        return f"an empty {exc.status} answer"
+    if kind.endswith("json") or kind.endswith("+json"):
+        return f"{exc.status} with JSON that is not what Sentry sends here"
+    return f"{exc.status} with {kind or 'untyped'} content, not JSON"
+
+
+def _api_prefix_hint(base_url: str) -> str | None:
+    path = URL(base_url).path.rstrip("/")
+    if path.endswith("/api") or ("/api/" in path and not path.endswith("/api/0")):
+        return (
+            f"--base-url ends in {path!r}: give the Sentry's root (the library adds "
+            "/api/0 itself), e.g. without the /api part"
+        )
+    return None
+
+
+def _explain(exc: SentryError, options: AuditOptions, base_url: str = "") -> tuple[int, str]:
     """Exit status and one line of advice for an error that stopped the audit."""
+    hint = _api_prefix_hint(base_url) if base_url else None
+    if hint and isinstance(exc, (DecodeError, NotFound)) and exc.route == _ORG_ROUTE:
+        return EXIT_NOT_SENTRY, f"{base_url} does not answer like a Sentry API: {hint}"
+    if isinstance(exc, RedirectRefused):
+        return EXIT_NOT_SENTRY, (
+            f"{exc}: the base URL redirects elsewhere, so it does not answer like a Sentry API "
+            "here: set --base-url / SENTRY_URL to the address the API is served from"
+        )
     if isinstance(exc, DecodeError):
-        return _not_sentry(exc.url, f"{exc.status} with {exc.content_type or 'no'} content")
+        return _not_sentry(exc.url, _answer(exc))
     if isinstance(exc, NotFound) and not _sentry_like(exc.body):
         return _not_sentry(exc.url, "404 without Sentry's JSON error body")
     if isinstance(exc, Forbidden) and exc.route == _ORG_ROUTE:
@@ -235,22 +277,82 @@ async def _audit(options: AuditOptions, io: _IO, interrupt: Interrupt) -> int:
         else:
             token = _token(options, io.environ)
             base_url = options.base_url or io.environ.get("SENTRY_URL") or DEFAULT_BASE_URL
-        client = await stack.enter_async_context(SentryClient(token, base_url))
-        collector = Collector(
+        io.base_url = base_url
+        if options.output is not None:
+            _preflight(options)
+        client = await stack.enter_async_context(
+            SentryClient(token, base_url, timeout=options.timeout)
+        )
+        collector = _Collector(
             client,
             options.org,
             stats_period=options.stats_period,
             concurrency=options.concurrency,
             progress=progress,
         )
-        progress.status(f"connecting to {URL(base_url).origin()}")
+        collector.deadline = options.timeout * PROBE_DEADLINE_FACTOR
+        collector.origin = str(URL(base_url).origin())
+        progress.status(f"connecting to {collector.origin}")
         stack.enter_context(_retries_shown(progress))
-        finished = await _until_done_or_interrupted(collector, interrupt)
+        try:
+            finished = await _until_done_or_interrupted(collector, interrupt)
+        except (Unauthorized, TransportError) as exc:
+            if collector.data.org is None or options.output is None:
+                raise
+            # The token was revoked (or the network went) partway: keep what was read.
+            report = build_report(collector.data, now=datetime.now(timezone.utc), interrupted=True)
+            _write(report, options, io)
+            code, message = _explain(exc, options, base_url)
+            io.say(f"{message} -- partial {options.format} report written to {options.output}")
+            return code
     report = build_report(collector.data, now=datetime.now(timezone.utc), interrupted=not finished)
     if not finished:
         return _interrupted(report, options, io, interrupt)
     _deliver(report, options, io)
     return EXIT_GAPS if report.partial else EXIT_OK
+
+
+def _preflight(options: AuditOptions) -> None:
+    """Fail before the audit, not after it, when the report could not be written."""
+    assert options.output is not None
+    try:
+        check_writable(options.output)
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        raise _Exit(
+            EXIT_ERROR, f"cannot write the report to {str(options.output)!r}: {why}"
+        ) from None
+
+
+class _Collector(Collector):
+    """The collector with the first request bounded by an overall deadline, saying what it
+    waits for while it waits (an address that accepts connections and never answers)."""
+
+    deadline: float = 30.0
+    origin: str = ""
+
+    async def probe(self, call: Awaitable[Organization]) -> Organization:
+        waiting = asyncio.ensure_future(self._say_waiting())
+        try:
+            return await asyncio.wait_for(call, self.deadline)
+        except asyncio.TimeoutError:
+            raise _Exit(
+                EXIT_NETWORK,
+                f"no answer from {self.origin} within {self.deadline:g} s: check --base-url / "
+                "SENTRY_URL, the network and any proxy (or raise --timeout)",
+            ) from None
+        finally:
+            waiting.cancel()
+
+    async def _say_waiting(self) -> None:
+        waited = 0.0
+        while True:
+            await asyncio.sleep(WAITING_EVERY)
+            waited += WAITING_EVERY
+            self.progress.status(
+                f"still waiting for {self.origin} to answer ({waited:g} s of at most "
+                f"{self.deadline:g} s)"
+            )
 
 
 class _RetryLines(logging.Handler):
@@ -310,10 +412,10 @@ def _render(report: Report, fmt: str) -> str:
     return render_plain(report)
 
 
-def _write(report: Report, options: AuditOptions) -> None:
+def _write(report: Report, options: AuditOptions, io: _IO) -> None:
     assert options.output is not None
     try:
-        write_atomic(options.output, _render(report, options.format))
+        write_report(options.output, io.mask(_render(report, options.format)))
     except OSError as exc:
         raise _Exit(
             EXIT_ERROR, f"could not write the report to {str(options.output)!r}: {exc}"
@@ -334,7 +436,7 @@ def _interrupted(report: Report, options: AuditOptions, io: _IO, interrupt: Inte
     t = report.totals
     done = f"after {t['projects_audited']} of {t['projects']} projects"
     if options.output is not None:
-        _write(report, options)
+        _write(report, options, io)
         io.say(
             f"interrupted ({interrupt.name}) {done}: partial {options.format} report written "
             f"to {options.output}"
@@ -349,16 +451,29 @@ def _interrupted(report: Report, options: AuditOptions, io: _IO, interrupt: Inte
 
 def _deliver(report: Report, options: AuditOptions, io: _IO) -> None:
     if options.output is not None:
-        _write(report, options)
+        _write(report, options, io)
         io.say(f"{options.format} report written to {options.output}: {_counts(report)}")
     elif options.format == "table" and use_rich_for(io.stdout, io.environ, io.rich):
         from rich.console import Console
 
         from ._richui import print_summary
 
-        print_summary(report, Console(file=io.stdout))
+        # Drawn off-screen first, so the one redaction applies to it too.
+        screen = Console(file=io.stdout)
+        buffer = _stringio.StringIO()
+        print_summary(
+            report,
+            Console(
+                file=buffer,
+                force_terminal=True,
+                color_system=cast(Any, screen.color_system),
+                width=screen.width,
+            ),
+        )
+        io.stdout.write(io.mask(buffer.getvalue()))
+        io.stdout.flush()
     else:
-        io.stdout.write(_render(report, options.format))
+        io.stdout.write(io.mask(_render(report, options.format)))
         io.stdout.flush()
     unread = gaps(report.coverage)
     if unread:

@@ -49,7 +49,8 @@ formats:
   markdown  the full report as markdown tables
   html      one self-contained page (inline CSS and SVG charts, nothing fetched) to share
   With --output and no --format, the file's extension picks the format (.json, .csv,
-  .md, .html, .txt); a --format that contradicts the extension is refused.
+  .md, .html, .txt); a --format that contradicts the extension is refused, and so is an
+  unknown extension without --format. --output - writes to stdout.
 
 authentication:
   The token comes from --token or $SENTRY_AUTH_TOKEN and is never printed. It needs the
@@ -87,8 +88,8 @@ class _Parser(argparse.ArgumentParser):
         for secret in self.secrets:
             if secret:
                 message = message.replace(secret, _REDACTED)
-        self.print_usage()
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        # One line with the same prefix as every other message on stderr.
+        self.exit(2, f"{PROG}: {' '.join(message.split())} (see: {self.prog} --help)\n")
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ class AuditOptions:
     demo: bool
     demo_size: str
     progress: bool
+    #: Seconds one request attempt may take (the first request's overall deadline is 3x).
+    timeout: float = 10.0
 
 
 def _concurrency(text: str) -> int:
@@ -125,6 +128,16 @@ def _period(text: str) -> str:
     if seconds > _MAX_PERIOD:
         raise argparse.ArgumentTypeError(f"at most 90d (Sentry keeps 90 days), got {text!r}")
     return text.strip().lower()
+
+
+def _timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0.1 <= value <= 600:
+        raise argparse.ArgumentTypeError(f"must be between 0.1 and 600 seconds, got {text}")
+    return value
 
 
 def _base_url(text: str) -> str:
@@ -167,7 +180,11 @@ def build_parser(
         help="report format (default: from the --output extension, else table)",
     )
     audit.add_argument(
-        "-o", "--output", metavar="FILE", help="write the report to FILE (atomically)"
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the report to FILE (atomically; a device or pipe is written as is; "
+        "- is stdout)",
     )
     audit.add_argument(
         "-c",
@@ -203,6 +220,14 @@ def build_parser(
         choices=tuple(DEMO_SIZES),
         default="full",
         help="demo org size: full (540 projects, 230 members; default) or small (60, 70)",
+    )
+    audit.add_argument(
+        "--timeout",
+        type=_timeout,
+        default=10.0,
+        metavar="SECONDS",
+        help="seconds one request may take before it is retried (default 10); the first "
+        "request, which checks the URL and the token, gives up after 3x that",
     )
     audit.add_argument("--no-progress", action="store_true", help="no progress output on stderr")
     return parser, audit
@@ -245,13 +270,22 @@ def _options(args: argparse.Namespace) -> AuditOptions:
         raise UsageError("give the organization slug (ORG), or use --demo")
     output = None
     fmt = args.format
-    if args.output is not None:
+    if args.output == "-":
+        pass  # stdout, as without --output
+    elif args.output is not None:
         output = Path(args.output)
         if output.is_dir():
             raise UsageError(f"--output {args.output!r} is a directory; give a file name")
         if not output.parent.is_dir():
             raise UsageError(f"--output: directory {str(output.parent)!r} does not exist")
-        implied = EXTENSIONS.get(output.suffix.lower())
+        suffix = output.suffix.lower()
+        implied = EXTENSIONS.get(suffix)
+        if fmt is None and suffix and implied is None:
+            known = ", ".join(EXTENSIONS)
+            raise UsageError(
+                f"--output {args.output!r}: no format is known for {output.suffix!r} files "
+                f"(known: {known}); name the file for a format, or give --format"
+            )
         if fmt is None:
             fmt = implied or "table"
         elif implied is not None and implied != fmt:
@@ -270,4 +304,5 @@ def _options(args: argparse.Namespace) -> AuditOptions:
         demo=args.demo,
         demo_size=args.demo_size,
         progress=not args.no_progress,
+        timeout=args.timeout,
     )

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from sentry_async.cli._args import AuditOptions, parse
 from sentry_async.cli._collect import period_seconds
-from sentry_async.cli._output import write_atomic
+from sentry_async.cli._output import write_report
 from sentry_async.cli._progress import (
     NO_RICH_ENV,
     NullProgress,
@@ -280,9 +280,9 @@ def test_long_subjects_are_shortened_but_ids_never_cut() -> None:
 # --------------------------------------------------------------------------- output
 
 
-def test_write_atomic_creates_with_umask_mode_and_leaves_no_temp(tmp_path: Path) -> None:
+def test_write_report_creates_with_umask_mode_and_leaves_no_temp(tmp_path: Path) -> None:
     target = tmp_path / "report.json"
-    write_atomic(target, "héllo\n")
+    write_report(target, "héllo\n")
     assert target.read_text(encoding="utf-8") == "héllo\n"
     mask = os.umask(0)
     os.umask(mask)
@@ -290,11 +290,11 @@ def test_write_atomic_creates_with_umask_mode_and_leaves_no_temp(tmp_path: Path)
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
 
 
-def test_write_atomic_replaces_and_keeps_the_mode(tmp_path: Path) -> None:
+def test_write_report_replaces_and_keeps_the_mode(tmp_path: Path) -> None:
     target = tmp_path / "report.csv"
     target.write_text("old")
     target.chmod(0o640)
-    write_atomic(target, "a,b\r\nc,d\n")
+    write_report(target, "a,b\r\nc,d\n")
     assert target.read_bytes() == b"a,b\r\nc,d\n"  # newlines written as given
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
 
@@ -303,7 +303,7 @@ def test_failed_write_keeps_the_old_file_and_cleans_up(tmp_path: Path) -> None:
     target = tmp_path / "report.md"
     target.write_text("old")
     with pytest.raises(UnicodeEncodeError):
-        write_atomic(target, "bad \udcff surrogate")
+        write_report(target, "bad \udcff surrogate")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["report.md"]
 

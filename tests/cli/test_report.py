@@ -187,7 +187,7 @@ def test_json_report_has_the_documented_top_level_and_round_trips() -> None:
         "unreadable": 0,
     }
     assert parsed["totals"]["relays"] is None  # not read: null, never a 0
-    assert parsed["totals"]["members"] == 1 or parsed["totals"]["members"] is not None
+    assert parsed["totals"]["members"] is not None
     assert coverage["members"]["state"] == "checked"
     assert coverage["service_hooks"]["projects"] == {"checked": 1, "not_available": 1, "not_run": 1}
     assert coverage["service_hooks"]["state"] == "not_available"
