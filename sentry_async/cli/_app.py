@@ -83,7 +83,7 @@ DEBUG_ENV = "SENTRY_ASYNC_DEBUG"
 REDACTED = "<redacted>"
 #: The first request (the organization) gives up after this many per-attempt timeouts.
 PROBE_DEADLINE_FACTOR = 3.0
-#: Seconds between "still waiting" lines while the first request has no answer.
+#: Seconds between "still waiting" lines while the first request has no answer (at most).
 WAITING_EVERY = 5.0
 _ORG_ROUTE = "/organizations/{org}/"
 
@@ -191,7 +191,8 @@ def _answer(exc: DecodeError) -> str:
     kind = (exc.content_type or "").split(";")[0].strip().lower()
     if not kind and not exc.snippet:
         return f"an empty {exc.status} answer"
-    if kind.endswith("json") or kind.endswith("+json"):
+    looks_json = not kind and exc.snippet.lstrip()[:1] in ("{", "[")
+    if kind.endswith("json") or looks_json:
         return f"{exc.status} with JSON that is not what Sentry sends here"
     return f"{exc.status} with {kind or 'untyped'} content, not JSON"
 
@@ -346,11 +347,12 @@ class _Collector(Collector):
 
     async def _say_waiting(self) -> None:
         waited = 0.0
+        every = min(WAITING_EVERY, self.deadline / 3)
         while True:
-            await asyncio.sleep(WAITING_EVERY)
-            waited += WAITING_EVERY
+            await asyncio.sleep(every)
+            waited += every
             self.progress.status(
-                f"still waiting for {self.origin} to answer ({waited:g} s of at most "
+                f"still waiting for {self.origin} to answer ({waited:.3g} s of at most "
                 f"{self.deadline:g} s)"
             )
 

@@ -68,7 +68,9 @@ def expected_findings(org: FakeOrg) -> dict[str, int]:
         "installation-pending": sum(1 for i in org.installations.values() if i.status == "pending"),
         "project-without-team": sum(1 for p in projects if p.team is None),
         "team-without-members": sum(
-            1 for t in org.teams.values() if not any(t.slug in m.teams for m in org.members.values())
+            1
+            for t in org.teams.values()
+            if not any(t.slug in m.teams for m in org.members.values())
         ),
     }
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 from rich.console import Console
 
+from sentry_async.cli._findings import Finding
 from sentry_async.cli._model import (
     CHECKED,
     NOT_AVAILABLE,
@@ -32,7 +33,6 @@ from sentry_async.cli._report import (
     render_json,
     render_markdown,
 )
-from sentry_async.cli._findings import Finding
 from sentry_async.cli._richui import print_summary
 from sentry_async.cli._table import render_plain
 
@@ -272,7 +272,7 @@ def test_csv_cells_never_start_a_formula() -> None:
     findings = [
         Finding("r", "low", subject, message)
         for subject, message in [
-            ("=HYPERLINK(\"http://evil\")", "+cmd|calc"),
+            ('=HYPERLINK("http://evil")', "+cmd|calc"),
             ("-2+3", "@SUM(A1)"),
             ("plain", "fine"),
         ]
@@ -282,7 +282,7 @@ def test_csv_cells_never_start_a_formula() -> None:
     report.coverage = {}
     rows = parse_csv(render_csv(report))
     assert [(r["subject"], r["message"]) for r in rows] == [
-        ("'=HYPERLINK(\"http://evil\")", "'+cmd|calc"),
+        ('\'=HYPERLINK("http://evil")', "'+cmd|calc"),
         ("'-2+3", "'@SUM(A1)"),
         ("plain", "fine"),
     ]
