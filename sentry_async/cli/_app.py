@@ -50,6 +50,7 @@ from ._progress import Progress, make_progress, use_rich_for
 from ._report import (
     Report,
     build_report,
+    clean,
     gaps,
     render_csv,
     render_json,
@@ -116,7 +117,7 @@ class _IO:
 
     def say(self, message: str) -> None:
         """One line on stderr, never wrapped over several, with any secret masked."""
-        self.stderr.write(f"{PROG}: {' '.join(self.mask(message).split())}\n")
+        self.stderr.write(f"{PROG}: {' '.join(clean(self.mask(message)).split())}\n")
         self.stderr.flush()
 
 

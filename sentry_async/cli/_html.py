@@ -20,7 +20,7 @@ from sentry_async import __version__
 
 from ._findings import ACTIONS, SEVERITIES, Finding
 from ._model import CHECKED
-from ._report import Report, iso, shown_total
+from ._report import Report, clean, iso, shown_total, unchecked_sources
 
 __all__ = ["render_html", "sparkline"]
 
@@ -28,7 +28,8 @@ _SPARK_W = 120
 _SPARK_H = 28
 #: Findings listed per rule before the rest fold away under "show all".
 _OPEN_ROWS = 8
-
+#: Projects drawn with a chart; the quieter rest are listed without one, folded away.
+CHART_ROWS = 200
 _CSS = """
 :root{--fg:#1d2330;--muted:#5d6577;--line:#e3e6ec;--bg:#f6f7f9;--card:#fff;
 --high:#c0262d;--high-bg:#fdecec;--medium:#a35a00;--medium-bg:#fff3e0;--low:#1f5fbf;
@@ -92,7 +93,7 @@ text-transform:uppercase;letter-spacing:.04em;border-top:0}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 tbody tr:nth-child(even){background:#fbfbfd}
 .rule table td{border-top:1px solid var(--line)}
-.rule td.subject{white-space:nowrap;width:1%}
+.rule td.subject{width:1%}
 details>summary{cursor:pointer;padding:8px 14px;color:var(--accent);font-weight:500;
 border-top:1px solid var(--line);list-style:none}
 details>summary::-webkit-details-marker{display:none}
@@ -115,12 +116,23 @@ svg.spark.flat .line{stroke:#b5bac6}
 @media (max-width:760px){.cols{grid-template-columns:1fr}main{padding:20px 14px 40px}
 .rule td.subject{white-space:normal;word-break:break-all}}
 footer{margin-top:48px;color:var(--muted);font-size:.82rem}
+h1,td,dd,.callout li{overflow-wrap:anywhere}
+td{max-width:36em}
+.rule td.subject{max-width:22em}
+td.chart{white-space:nowrap}
+.peak{display:block;color:var(--muted);font-size:.72rem;font-variant-numeric:tabular-nums}
+.note{color:var(--muted);font-size:.85rem;margin:-4px 0 10px}
 @media print{body{background:#fff}details>summary{display:none}details>*{display:block}}
 """
 
 
 def _e(value: Any) -> str:
-    return escape("" if value is None else str(value), quote=True)
+    return escape(clean("" if value is None else str(value)), quote=True)
+
+
+def _n(value: Any) -> str:
+    """A name from Sentry: escaped, and isolated from the text around it."""
+    return f"<bdi>{_e(value)}</bdi>"
 
 
 def _num(value: int | None) -> str:
@@ -196,7 +208,8 @@ def _header(report: Report) -> str:
     )
     # One entry per fact: the region (when known) is one more line here.
     facts = [
-        ("Organization", f"<code>{_e(org['slug'])}</code>"),
+        ("Organization", f"<code>{_n(org['slug'])}</code>"),
+        *([("Region", f"<code>{_e(report.region)}</code>")] if report.region else []),
         ("Generated", _e(iso(report.generated_at))),
         ("Events over", f"the last {_e(report.stats_period)}"),
         ("2FA required", _yes_no(org.get("require_2fa"))),
@@ -205,13 +218,15 @@ def _header(report: Report) -> str:
     items = "".join(f"<div><dt>{label}</dt><dd>{value}</dd></div>" for label, value in facts)
     return (
         '<header><div class="eyebrow">Sentry organization audit</div>'
-        f'<h1>{_e(name)}<span class="slug">{_e(org["slug"])}</span></h1>'
+        f'<h1>{_n(name)}<span class="slug">{_n(org["slug"])}</span></h1>'
         f'<dl class="facts">{items}</dl></header>'
     )
 
 
 def _unread(report: Report) -> str:
-    rows = [(n, e) for n, e in report.coverage.items() if e["state"] != CHECKED]
+    rows = [
+        (n, e) for n, e in report.coverage.items() if e["state"] != CHECKED or e.get("unreadable")
+    ]
     if not rows and not report.errors:
         return ""
     intro = (
@@ -222,6 +237,9 @@ def _unread(report: Report) -> str:
     )
     items = []
     for name, entry in rows:
+        if entry["state"] == CHECKED:  # read, with items that could not be decoded
+            items.append(f"<li><b>{_e(name.replace('_', ' '))}</b>: {_e(entry['why'])}</li>")
+            continue
         text = f"<b>{_e(name.replace('_', ' '))}</b>: {_e(entry['state'].replace('_', ' '))}"
         if entry["why"]:
             text += f" &mdash; {_e(entry['why'])}"
@@ -238,26 +256,37 @@ def _unread(report: Report) -> str:
 
 def _totals(report: Report) -> str:
     t = report.totals
-    cards = [
-        ("projects", shown_total(report, "projects"), ""),
-        ("members (joined)", shown_total(report, "members"), ""),
-        ("pending invites, counted apart", shown_total(report, "pending_invites"), ""),
-        (f"events, last {report.stats_period}", shown_total(report, "events_in_period"), ""),
-        ("client keys", shown_total(report, "client_keys"), ""),
-        ("service hooks", shown_total(report, "service_hooks"), ""),
+    # (label, value, css class, drawn as "not fully read")
+    cards: list[tuple[str, str, str, bool]] = [
+        (label, shown_total(report, key), "", shown_total(report, key) == "not read")
+        for label, key in (
+            ("projects", "projects"),
+            ("members (joined)", "members"),
+            ("pending invites, counted apart", "pending_invites"),
+            (f"events, last {report.stats_period}", "events_in_period"),
+            ("client keys", "client_keys"),
+            ("service hooks", "service_hooks"),
+            ("teams", "teams"),
+        )
     ]
-    cards += [(f"{s} findings", f"{t[f'findings_{s}']:,}", s) for s in SEVERITIES]
+    for severity in SEVERITIES:
+        label = f"{severity} findings"
+        unchecked = unchecked_sources(report, severity)
+        if unchecked:
+            names = ", ".join(n.replace("_", " ") for n in unchecked)
+            label += f": not fully checked ({names} not fully read)"
+        cards.append((label, f"{t[f'findings_{severity}']:,}", severity, bool(unchecked)))
     html = "".join(
-        f'<div class="card {cls}{" unread" if value == "not read" else ""}">'
+        f'<div class="card {cls}{" unread" if unread else ""}">'
         f'<div class="n">{_e(value)}</div><div class="l">{_e(label)}</div></div>'
-        for label, value, cls in cards
+        for label, value, cls, unread in cards
     )
     return f'<section id="totals"><h2>Totals</h2><div class="cards">{html}</div></section>'
 
 
 def _rule(rule: str, severity: str, found: list[Finding]) -> str:
     rows = [
-        f'<tr><td class="subject mono">{_e(f.subject)}</td><td>{_e(f.message)}</td></tr>'
+        f'<tr><td class="subject mono">{_n(f.subject)}</td><td>{_e(f.message)}</td></tr>'
         for f in found
     ]
     shown = "".join(rows[:_OPEN_ROWS])
@@ -321,37 +350,55 @@ def _projects(report: Report) -> str:
             "be read.</p></section>"
         )
     resolution = {"1d": "per day", "1h": "per hour"}.get(report.series_resolution or "", "")
+    bucket = {"1d": "day", "1h": "hour"}.get(report.series_resolution or "", "bucket")
     ordered = sorted(report.projects, key=lambda p: (-(p["events_in_period"] or 0), p["slug"]))
-    rows = [
-        (
-            f'<span class="mono">{_e(p["slug"])}</span>',
-            _e(p["platform"] or ""),
-            _e(p["team"] or ""),
+
+    def row(p: dict[str, Any], chart: bool) -> tuple[str, ...]:
+        series = p["event_series"]
+        drawn = _e("")
+        if chart:
+            drawn = sparkline(series, label=p["slug"])
+            if series:
+                drawn += f'<span class="peak">peak {max(series):,}/{bucket}</span>'
+        return (
+            f'<span class="mono">{_n(p["slug"])}</span>',
+            _n(p["platform"] or ""),
+            _n(", ".join(p["teams"]) if p.get("teams") else p["team"] or ""),
             _num(p["events_in_period"]),
-            sparkline(p["event_series"], label=p["slug"]),
+            drawn,
             _num(len(p["keys"]) if p["keys"] is not None else None),
             _num(len(p["hooks"]) if p["hooks"] is not None else None),
             _checks(p),
         )
-        for p in ordered
+
+    headers = [
+        ("Project", ""),
+        ("Platform", ""),
+        ("Team", ""),
+        (f"Events ({report.stats_period})", "num"),
+        (f"Volume {resolution}".strip(), "chart"),
+        ("Keys", "num"),
+        ("Hooks", "num"),
+        ("Checks", ""),
     ]
-    table = _table(
-        [
-            ("Project", ""),
-            ("Platform", ""),
-            ("Team", ""),
-            (f"Events ({report.stats_period})", "num"),
-            (f"Volume {resolution}".strip(), "chart"),
-            ("Keys", "num"),
-            ("Hooks", "num"),
-            ("Checks", ""),
-        ],
-        rows,
-        cls="projects",
+    table = _table(headers, (row(p, True) for p in ordered[:CHART_ROWS]), cls="projects")
+    rest = ""
+    if len(ordered) > CHART_ROWS:
+        more = ordered[CHART_ROWS:]
+        quiet = sum(1 for p in more if not p["events_in_period"])
+        rest = (
+            f'<details class="more-projects"><summary>show the {len(more):,} quieter projects '
+            f"({quiet:,} with no events), without charts</summary>"
+            + _table(headers, (row(p, False) for p in more), cls="projects rest")
+            + "</details>"
+        )
+    note = (
+        f'<p class="note">Busiest first. Each chart has its own scale: its peak per {bucket} '
+        "is written under it.</p>"
     )
     return (
-        f'<section id="projects"><h2>Projects <span class="count">{len(rows):,}</span></h2>'
-        f'<div class="box">{table}</div></section>'
+        f'<section id="projects"><h2>Projects <span class="count">{len(ordered):,}</span></h2>'
+        f'{note}<div class="box">{table}{rest}</div></section>'
     )
 
 
@@ -366,8 +413,8 @@ def _silent(report: Report) -> str:
     def listing(title: str, projects: list[dict[str, Any]], what: str, cls: str) -> str:
         rows = [
             (
-                f'<span class="mono">{_e(p["slug"])}</span>',
-                _e(p["platform"] or ""),
+                f'<span class="mono">{_n(p["slug"])}</span>',
+                _n(p["platform"] or ""),
                 _e((p["first_event"] or p["date_created"] or "")[:10]),
             )
             for p in projects
@@ -390,6 +437,13 @@ def _silent(report: Report) -> str:
     )
 
 
+_INVITE_WORDS = {
+    "approved": "pending invite",
+    "requested_to_be_invited": "invite requested by a member",
+    "requested_to_join": "asked to join",
+}
+
+
 def _members(report: Report) -> str:
     if report.coverage.get("members", {}).get("state") != CHECKED and not report.members:
         return (
@@ -403,7 +457,10 @@ def _members(report: Report) -> str:
     rows = []
     for m in ordered:
         if m["pending"]:
-            status = f'<span class="badge pending">{_e(m["invite_status"] or "invited")}</span>'
+            # Sentry marks a sent invitation "approved" (the invite was approved to be
+            # sent): never show that word for someone who has not joined.
+            words = _INVITE_WORDS.get(m["invite_status"] or "", "pending invite")
+            status = f'<span class="badge pending">{_e(words)}</span>'
             age = m["invite_age_days"]
             if age is not None:
                 status += f' <span class="muted">{age:,} days</span>'
@@ -413,8 +470,8 @@ def _members(report: Report) -> str:
             two_fa = _yes_no(m["has_2fa"], yes="on", no="off")
         rows.append(
             (
-                _e(m["email"]),
-                _e(m["name"] or ""),
+                _n(m["email"]),
+                _n(m["name"] or ""),
                 _e(m["role"]),
                 status,
                 two_fa,
@@ -429,9 +486,50 @@ def _members(report: Report) -> str:
     joined = sum(1 for m in report.members if not m["pending"])
     pending = len(report.members) - joined
     return (
-        f'<section id="members"><h2>Members <span class="count">{joined:,} joined, '
-        f"{pending:,} pending invites</span></h2>"
+        f'<section id="members"><h2>Members <span class="count">{_count(joined, "joined")}, '
+        f"{_count(pending, 'pending invite', 'pending invites')}</span></h2>"
         f'<div class="box">{table}</div></section>'
+    )
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else (many or one)}"
+
+
+def _teams(report: Report) -> str:
+    entry = report.coverage.get("teams", {})
+    if entry.get("state") != CHECKED and not report.teams:
+        return (
+            '<section id="teams"><h2>Teams</h2><p class="muted">The teams could not be read.'
+            "</p></section>"
+        )
+    owned: dict[str, int] = {}
+    for p in report.projects:
+        for slug in p.get("teams") or ():
+            owned[slug] = owned.get(slug, 0) + 1
+    projects_known = report.coverage.get("projects", {}).get("state") == CHECKED
+    ordered = sorted(report.teams, key=lambda t: (t["member_count"] != 0, t["slug"]))
+    rows = [
+        (
+            f'<span class="mono">{_n(t["slug"])}</span>',
+            _n(t["name"] or ""),
+            _num(t["member_count"]),
+            _num(owned.get(t["slug"], 0) if projects_known else None),
+        )
+        for t in ordered
+    ]
+    table = _table(
+        [("Team", ""), ("Name", ""), ("Members", "num"), ("Projects", "num")], rows, cls="teams"
+    )
+    unowned = sum(1 for p in report.projects if p.get("teams") == [])
+    note = (
+        f'<p class="note">{_count(unowned, "project has", "projects have")} no team.</p>'
+        if unowned
+        else ""
+    )
+    return (
+        f'<section id="teams"><h2>Teams <span class="count">{len(rows):,}</span></h2>'
+        f'{note}<div class="box">{table}</div></section>'
     )
 
 
@@ -470,7 +568,7 @@ def _coverage(report: Report) -> str:
 def render_html(report: Report) -> str:
     """The report as one standalone HTML page (UTF-8 text)."""
     org = report.org
-    title = f"Sentry audit: {org.get('name') or org['slug']} ({org['slug']})"
+    title = clean(f"Sentry audit: {org.get('name') or org['slug']} ({org['slug']})")
     body = "".join(
         [
             _header(report),
@@ -480,6 +578,7 @@ def render_html(report: Report) -> str:
             _projects(report),
             _silent(report),
             _members(report),
+            _teams(report),
             _coverage(report),
             f"<footer>Generated by sentry-async {_e(__version__)} on "
             f"{_e(iso(report.generated_at))}. The same data: "

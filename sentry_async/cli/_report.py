@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ __all__ = [
     "CSV_COLUMNS",
     "Report",
     "build_report",
+    "clean",
     "coverage",
     "gaps",
     "iso",
@@ -65,6 +67,19 @@ __all__ = [
     "total_or_none",
     "unchecked_sources",
 ]
+
+#: Unicode bidirectional controls: a name holding them can reorder the text around it
+#: (a "right-to-left override" makes ``txt.exe`` read as ``exe.txt``). Removed, and names
+#: are isolated in <bdi> so right-to-left scripts still show correctly.
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: C0/C1 control characters except tab and newline (an ESC would restyle a terminal).
+CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(text: str) -> str:
+    """``text`` without bidi controls and control characters (tab and newline kept)."""
+    return CONTROLS.sub("", BIDI_CONTROLS.sub("", text))
+
 
 CSV_COLUMNS = ("rule", "severity", "subject", "message")
 #: The CSV rows that say what was not read carry this rule (severity ``gap``), first.
@@ -299,6 +314,8 @@ def shown_total(report: Report, key: str) -> str:
     """A total as text: ``1,234``; ``not read``; or ``1,234 (partial)`` when only some
     projects could be read for it."""
     value = report.totals[key]
+    if key.startswith("findings_") and unchecked_sources(report, key[len("findings_") :]):
+        return f"{value:,} (not fully checked)"
     entry = report.coverage.get(TOTAL_SECTIONS.get(key, ""), {})
     if entry.get("state", CHECKED) == CHECKED:
         return f"{value:,}"

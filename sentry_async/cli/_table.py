@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ._findings import ACTIONS, SEVERITIES
-from ._report import Report, gaps, iso, shown_total
+from ._report import Report, clean, gaps, iso, shown_total
 
 __all__ = ["EXAMPLES", "Summary", "render_plain", "summary"]
 
@@ -67,7 +67,9 @@ def summary(report: Report, *, examples: int = EXAMPLES) -> Summary:
             "PARTIAL: not everything could be read; the numbers cover what was, and the "
             "organization may be in a worse state than shown"
         )
-    notes += [f"not read: {line}" for line in gaps(report.coverage) if not report.interrupted]
+    notes += [
+        clean(f"not read: {line}") for line in gaps(report.coverage) if not report.interrupted
+    ]
     counts = Counter(f.rule for f in report.findings)
     severity: dict[str, str] = {}
     subjects: dict[str, list[str]] = {}
@@ -76,16 +78,16 @@ def summary(report: Report, *, examples: int = EXAMPLES) -> Summary:
         severity.setdefault(finding.rule, finding.severity)
         named = subjects.setdefault(finding.rule, [])
         if finding.items:  # an organization-wide finding: name what it is about
-            named.extend(finding.items[: max(0, examples - len(named))])
+            named.extend(clean(i) for i in finding.items[: max(0, examples - len(named))])
             more_items[finding.rule] = more_items.get(finding.rule, 0) + max(
                 0, len(finding.items) - examples
             )
         elif len(named) < examples:
-            named.append(_short(finding.subject))
+            named.append(_short(clean(finding.subject)))
     rank = {s: n for n, s in enumerate(SEVERITIES)}
     rules = sorted(counts, key=lambda r: (rank.get(severity[r], 99), -counts[r], r))
     return Summary(
-        title=f"Sentry audit of {name} ({org['slug']})",
+        title=clean(f"Sentry audit of {name} ({org['slug']})"),
         subtitle=f"generated {iso(report.generated_at)}; events over the last "
         f"{report.stats_period}",
         notes=notes,
@@ -95,7 +97,7 @@ def summary(report: Report, *, examples: int = EXAMPLES) -> Summary:
             (r, subjects[r], more_items.get(r, max(0, counts[r] - len(subjects[r])))) for r in rules
         ],
         footer=(
-            "Every finding with its message: --format json|csv|markdown --output FILE"
+            "Every finding with its message: --format json|csv|markdown|html --output FILE"
             if report.findings
             else "No findings."
         ),

@@ -310,8 +310,14 @@ def test_markdown_tables_parse_back() -> None:
             "service_hooks_not_https",
             "events_in_period",
             "projects_no_events_in_period",
+            "findings_high",
+            "findings_medium",
+            "findings_low",
         )
     }
+    # Severities fed by a section not fully read say so, beside the count.
+    assert totals["findings_high"] == f"{report.totals['findings_high']} (not fully checked)"
+    assert totals["findings_info"] == str(report.totals["findings_info"])
     findings = tables[f"Findings ({len(report.findings)})"]
     assert [(r["Rule"], r["Subject"], r["Message"]) for r in findings] == [
         (f.rule, f.subject, f.message) for f in report.findings
