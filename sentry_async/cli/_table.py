@@ -89,7 +89,7 @@ def summary(report: Report, *, examples: int = EXAMPLES) -> Summary:
     return Summary(
         title=clean(f"Sentry audit of {name} ({org['slug']})"),
         subtitle=f"generated {iso(report.generated_at)}; events over the last "
-        f"{report.stats_period}",
+        f"{report.stats_period}" + (f"; region {report.region}" if report.region else ""),
         notes=notes,
         totals=[(_LABELS.get(k, k.replace("_", " ")), shown_total(report, k)) for k in t],
         by_rule=[(severity[r], r, str(counts[r]), ACTIONS.get(r, "see the report")) for r in rules],

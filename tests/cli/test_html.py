@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 from selenium.webdriver.common.by import By
 
-from sentry_async.cli._html import render_html, sparkline
+from sentry_async.cli._html import CHART_ROWS, render_html, sparkline
 from sentry_async.cli._model import (
     CHECKED,
     ORG_SECTIONS,
@@ -19,6 +20,7 @@ from sentry_async.cli._model import (
     MemberInfo,
     OrgInfo,
     ProjectInfo,
+    TeamInfo,
 )
 from sentry_async.cli._report import build_report
 from sentry_async.testing import FakeSentry, Fault, FaultKind
@@ -28,6 +30,8 @@ from .helpers import MEMBERS, PROJECTS, audit
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
 EVIL = '<script>document.title="owned"</script><img src=x onerror=alert(1)>'
+RLO = "\u202e"  # right-to-left override: "\u202etxt.exe" shows as "exe.txt"
+LONG = "x" * 3000
 
 
 def hostile() -> AuditData:
@@ -36,7 +40,12 @@ def hostile() -> AuditData:
         org_slug="acme",
         stats_period="14d",
         org=OrgInfo("acme", f"Acme {EVIL}", "1", require_2fa=False),
-        members=[MemberInfo("1", f"x{EVIL}@acme.example", EVIL, "owner", False, None, None, False)],
+        members=[
+            MemberInfo("1", f"x{EVIL}@acme.example", EVIL, "owner", False, None, None, False),
+            MemberInfo("2", f"{LONG}@acme.example", f"{RLO}evil", "member", False, None, None),
+            MemberInfo("3", "new@acme.example", None, "member", True, "approved", NOW),
+            MemberInfo("4", "asked@acme.example", None, "member", True, "requested_to_join", NOW),
+        ],
         projects=[
             ProjectInfo(
                 "1",
@@ -57,7 +66,9 @@ def hostile() -> AuditData:
         repos=[],
         installations=[],
         relays=[],
+        teams=[TeamInfo("9", LONG, f"{RLO}team", 0)],
         sections={name: Check(CHECKED) for name in ORG_SECTIONS},
+        region="https://de.sentry.io",
     )
 
 
@@ -75,6 +86,40 @@ def test_everything_from_sentry_is_escaped() -> None:
     page = render_html(build_report(hostile(), now=NOW))
     assert EVIL not in page
     assert "&lt;script&gt;document.title=&quot;owned&quot;&lt;/script&gt;" in page
+
+
+def test_bidi_controls_are_removed_and_names_isolated() -> None:
+    page = render_html(build_report(hostile(), now=NOW))
+    assert RLO not in page
+    assert "<bdi>evil</bdi>" in page and "<bdi>team</bdi>" in page
+
+
+def test_pending_invites_are_never_shown_as_approved() -> None:
+    page = render_html(build_report(hostile(), now=NOW))
+    assert ">approved<" not in page
+    assert '<span class="badge pending">pending invite</span>' in page
+    assert '<span class="badge pending">asked to join</span>' in page
+
+
+def test_the_region_is_in_the_header() -> None:
+    page = render_html(build_report(hostile(), now=NOW))
+    header = page.split("<header>", 1)[1].split("</header>", 1)[0]
+    assert "<dt>Region</dt><dd><code>https://de.sentry.io</code></dd>" in header
+
+
+def test_a_big_org_charts_the_busiest_projects_only() -> None:
+    data = hostile()
+    data.series_resolution = "1d"
+    template = data.projects[0] if data.projects else None
+    assert template is not None
+    data.projects = [
+        replace(template, id=str(n), slug=f"p{n}", events_in_period=n, event_series=(n, 0))
+        for n in range(CHART_ROWS + 50)
+    ]
+    page = render_html(build_report(data, now=NOW))
+    assert page.count('<svg class="spark') == CHART_ROWS
+    assert "show the 50 quieter projects" in page
+    assert "peak 249/day" in page  # the busiest, first, with its own scale said
 
 
 def test_sparkline_shapes() -> None:
@@ -137,6 +182,13 @@ async def test_the_demo_report_renders_in_chromium(tmp_path: Path) -> None:
         assert len(members) == 69
         cells = [c.text for c in members[0].find_elements(By.TAG_NAME, "td")]
         assert cells[2] == "owner" and cells[4] in ("on", "off")
+        # Teams: the demo's team with no members, and its projects with no team.
+        teams = {r.text.split()[0] for r in rows(browser, "#teams tbody tr")}
+        assert "legacy-ops" in teams
+        assert {r.get_attribute("data-rule") for r in rules} >= {
+            "team-without-members",
+            "project-without-team",
+        }
         coverage = rows(browser, "#coverage tbody tr")
         assert len(coverage) == 10 and all("checked" in r.text for r in coverage)
 
