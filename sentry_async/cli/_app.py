@@ -427,17 +427,21 @@ def _write(report: Report, options: AuditOptions, io: _IO) -> None:
 
 def _counts(report: Report) -> str:
     t = report.totals
-    by = ", ".join(f"{t[f'findings_{s}']} {s}" for s in ("high", "medium", "low", "info"))
+    by = ", ".join(f"{t[f'findings_{s}']:,} {s}" for s in ("high", "medium", "low", "info"))
+    findings = f"{t['findings']:,} finding{'' if t['findings'] == 1 else 's'}"
     return (
         f"{shown_total(report, 'projects')} projects, {shown_total(report, 'members')} members "
-        f"(+ {shown_total(report, 'pending_invites')} pending invites); {t['findings']} "
-        f"findings ({by})"
+        f"(+ {shown_total(report, 'pending_invites')} pending invites); {findings} ({by})"
     )
 
 
 def _interrupted(report: Report, options: AuditOptions, io: _IO, interrupt: Interrupt) -> int:
     t = report.totals
-    done = f"after {t['projects_audited']} of {t['projects']} projects"
+    done = (
+        f"after {t['projects_audited']:,} of {t['projects']:,} projects"
+        if report.coverage.get("projects", {}).get("state") == "checked"
+        else "before the projects were listed"
+    )
     if options.output is not None:
         _write(report, options, io)
         io.say(

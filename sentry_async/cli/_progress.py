@@ -159,7 +159,12 @@ class PlainProgress:
         if self._shown != self._done:
             self._line()
         elapsed = self._clock() - self._started
-        self._write(f"{self._label}: {self._done}/{self._total} done in {elapsed:.1f}s")
+        if self._done < self._total:  # interrupted, or stopped by an error
+            self._write(
+                f"{self._label}: stopped at {self._done}/{self._total} after {elapsed:.1f}s"
+            )
+        else:
+            self._write(f"{self._label}: {self._done}/{self._total} done in {elapsed:.1f}s")
 
     def _line(self) -> None:
         self._shown = self._done

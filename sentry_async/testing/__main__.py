@@ -21,16 +21,20 @@ from ._server import FakeSentry
 
 
 def _fault(spec: str) -> Fault:
-    """``KIND:PROBABILITY[:DELAY][@ROUTE]``, e.g. ``server_error:0.1`` or ``slow:0.2:0.5``."""
+    """``KIND:PROBABILITY[:DELAY][=STATUS][@ROUTE]``, e.g. ``server_error:0.1``,
+    ``slow:0.2:0.5``, or ``server_error:1=403@GET /projects/{org}/{project}/hooks/`` (a
+    route Sentry refuses: any status, with Sentry's JSON error body)."""
     body, _, route = spec.partition("@")
+    body, _, status = body.partition("=")
     kind, _, rest = body.partition(":")
     probability, _, delay = rest.partition(":")
     try:
         return Fault(
             FaultKind(kind),
-            route or None,
+            route.strip() or None,
             probability=float(probability or 1.0),
             delay=float(delay or 0.5),
+            status=int(status) if status else None,
         )
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"bad fault {spec!r}: {exc}") from None
@@ -57,8 +61,9 @@ def _parser() -> argparse.ArgumentParser:
         type=_fault,
         action="append",
         default=[],
-        metavar="KIND:P[:DELAY][@ROUTE]",
-        help=f"inject a fault; kinds: {', '.join(k.value for k in FaultKind)}",
+        metavar="KIND:P[:DELAY][=STATUS][@ROUTE]",
+        help=f"inject a fault; kinds: {', '.join(k.value for k in FaultKind)}; =STATUS sets "
+        "the status (server_error:1=403@ROUTE: the route answers 403 Forbidden)",
     )
     return parser
 

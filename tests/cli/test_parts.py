@@ -24,6 +24,7 @@ from sentry_async.cli._progress import (
 )
 from sentry_async.cli._signals import Interrupt
 from sentry_async.cli._table import _short
+from sentry_async.testing import FaultKind
 
 from .helpers import ESC
 
@@ -324,3 +325,15 @@ def test_interrupt_remembers_the_first_signal() -> None:
     other = Interrupt()
     other.trigger(signal.SIGINT)
     assert other.exit_code == 130
+
+
+def test_the_fake_process_can_make_a_route_answer_403() -> None:
+    from sentry_async.testing.__main__ import _parser
+
+    args = _parser().parse_args(
+        ["--fault", "server_error:1=403@GET /projects/{org}/{project}/hooks/"]
+    )
+    (fault,) = args.fault
+    assert fault.kind == FaultKind.SERVER_ERROR and fault.status == 403
+    assert fault.route == "GET /projects/{org}/{project}/hooks/"
+    assert fault.probability == 1.0
