@@ -4,7 +4,8 @@ Audit findings are planted at fixed index patterns (not by chance), so every org
 has them: projects that never received an event (index % 23 == 5), projects silent for over a
 month (% 17 == 9), client keys without a rate limit (% 4 == 1), hooks on every 9th project
 (some disabled, some plain http://), pending invites on every 11th member (half of them older
-than 30 days), and extra owners (% 29 == 7); projects with no team (% 97 == 13). Names, ids and volumes come from the seed.
+than 30 days), extra owners (% 29 == 7) and projects with no team (% 97 == 13). Names, ids
+and volumes come from the seed.
 """
 
 from __future__ import annotations

@@ -184,7 +184,7 @@ def test_plain_progress_stopped_early_shows_where_it_stopped() -> None:
     progress.stop()  # idempotent
     assert out.getvalue().splitlines()[-2:] == [
         "sentry-async: projects 3/50 (6%), estimating the pace",
-        "sentry-async: projects: 3/50 done in 0.2s",
+        "sentry-async: projects: stopped at 3/50 after 0.2s",
     ]
 
 
