@@ -116,9 +116,9 @@ svg.spark.flat .line{stroke:#b5bac6}
 @media (max-width:760px){.cols{grid-template-columns:1fr}main{padding:20px 14px 40px}
 .rule td.subject{white-space:normal;word-break:break-all}}
 footer{margin-top:48px;color:var(--muted);font-size:.82rem}
-h1,td,dd,.callout li{overflow-wrap:anywhere}
-td{max-width:36em}
-.rule td.subject{max-width:22em}
+h1,bdi,.callout li,td.why,.rule td{overflow-wrap:anywhere}
+.badge,.sev,.state,td.num{white-space:nowrap}
+.rule td.subject{width:30%}
 td.chart{white-space:nowrap}
 .peak{display:block;color:var(--muted);font-size:.72rem;font-variant-numeric:tabular-nums}
 .note{color:var(--muted);font-size:.85rem;margin:-4px 0 10px}
