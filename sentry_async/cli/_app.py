@@ -429,9 +429,14 @@ def _counts(report: Report) -> str:
     t = report.totals
     by = ", ".join(f"{t[f'findings_{s}']:,} {s}" for s in ("high", "medium", "low", "info"))
     findings = f"{t['findings']:,} finding{'' if t['findings'] == 1 else 's'}"
+
+    def counted(key: str, noun: str) -> str:
+        shown = shown_total(report, key)
+        return f"{shown} {noun}" if shown != "1" else f"1 {noun.removesuffix('s')}"
+
     return (
-        f"{shown_total(report, 'projects')} projects, {shown_total(report, 'members')} members "
-        f"(+ {shown_total(report, 'pending_invites')} pending invites); {findings} ({by})"
+        f"{counted('projects', 'projects')}, {counted('members', 'members')} "
+        f"(+ {counted('pending_invites', 'pending invites')}); {findings} ({by})"
     )
 
 

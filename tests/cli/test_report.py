@@ -28,6 +28,7 @@ from sentry_async.cli._model import (
 from sentry_async.cli._report import (
     CSV_COLUMNS,
     CSV_GAP_RULE,
+    Report,
     build_report,
     render_csv,
     render_json,
@@ -386,3 +387,23 @@ def test_secrets_never_enter_the_report() -> None:
     # Records carry no secrets by construction; the rendered report holds no "secret" key.
     report = build_report(data(), now=NOW)
     assert "secret" not in render_json(report)
+
+
+def test_the_terminal_summary_drops_bidi_and_control_characters() -> None:
+    gathered = data()
+    assert gathered.org is not None
+    gathered.org = replace(gathered.org, name="Acme \u202eevil\x1b[31m")
+    gathered.projects = [
+        replace(p, slug=f"{p.slug}\u202e\x1b[2J") if p.slug == "never" else p
+        for p in gathered.projects or ()
+    ]
+    report = build_report(gathered, now=NOW)
+    for text in (render_plain(report), _rich_text(report)):
+        assert "\u202e" not in text and "\x1b[31m" not in text and "\x1b[2J" not in text
+        assert "never[2J" in text  # the rest of the name is still shown
+
+
+def _rich_text(report: Report) -> str:
+    out = io.StringIO()
+    print_summary(report, Console(file=out, width=160, color_system=None))
+    return out.getvalue()
