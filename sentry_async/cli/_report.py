@@ -445,7 +445,9 @@ def render_json(report: Report) -> str:
 
 
 def _safe_cell(text: str) -> str:
-    """A cell a spreadsheet shows as text: one starting like a formula gets a quote first."""
+    """A cell a spreadsheet shows as text: one starting like a formula gets a quote first;
+    bidi controls (which could make a name read as another) are removed."""
+    text = BIDI_CONTROLS.sub("", text)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
@@ -482,7 +484,7 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    text = " ".join(str(value).split())
+    text = " ".join(clean(str(value)).split())
     return text.replace("\\", "\\\\").replace("|", "\\|")
 
 
@@ -499,7 +501,7 @@ def _md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], align: str 
 
 def render_markdown(report: Report) -> str:
     org = report.org
-    title = f"{org.get('name') or org['slug']} (`{org['slug']}`)"
+    title = clean(f"{org.get('name') or org['slug']} (`{org['slug']}`)")
     out = [
         f"# Sentry audit: {title}",
         "",
