@@ -401,6 +401,9 @@ def test_the_terminal_summary_drops_bidi_and_control_characters() -> None:
     for text in (render_plain(report), _rich_text(report)):
         assert "\u202e" not in text and "\x1b[31m" not in text and "\x1b[2J" not in text
         assert "never[2J" in text  # the rest of the name is still shown
+    # Read by people too: no name in them can reorder what is around it.
+    assert "\u202e" not in render_markdown(report) and "\x1b" not in render_markdown(report)
+    assert "\u202e" not in render_csv(report)
 
 
 def _rich_text(report: Report) -> str:
