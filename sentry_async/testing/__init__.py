@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ._faults import Fault, FaultKind, FaultPlan
     from ._org import FakeOrg
     from ._ratelimit import RateLimitConfig, RouteLimit
+    from ._regions import FakeSentryRegions, LoopbackResolver
     from ._records import (
         ClientKey,
         ExternalIssue,
@@ -48,6 +49,8 @@ _WHERE = {
     "RateLimitConfig": "_ratelimit",
     "RouteLimit": "_ratelimit",
     "FakeSentry": "_server",
+    "FakeSentryRegions": "_regions",
+    "LoopbackResolver": "_regions",
     "serve_in_thread": "_thread",
     **dict.fromkeys(
         [
@@ -85,11 +88,13 @@ __all__ = [
     "ExternalIssue",
     "FakeOrg",
     "FakeSentry",
+    "FakeSentryRegions",
     "Fault",
     "FaultKind",
     "FaultPlan",
     "Installation",
     "LoggedRequest",
+    "LoopbackResolver",
     "Member",
     "Project",
     "RateLimitConfig",
