@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import aiohttp
+import attrs
 from multidict import CIMultiDictProxy
 from yarl import URL
 
@@ -33,7 +34,9 @@ from .errors import (
     TransportError,
 )
 from .gate import RateGate
+from .hosts import Host, origin_of
 from .ratelimit import RateSnapshot, parse_rate_headers
+from .regions import Region, RegionDirectory, org_of
 from .retry import IDEMPOTENT_METHODS, RetryPolicy, classify, decide
 from .route import Route
 from .stores import RateLimitStore, token_fingerprint
@@ -45,7 +48,7 @@ log = logging.getLogger("sentry_async")
 
 USER_AGENT = f"sentry-async/{__version__}"
 MAX_REDIRECTS = 5
-_URL_CACHE = 4096
+_PATH_CACHE = 4096
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CONNECT_TIMEOUT: tuple[type[BaseException], ...] = tuple(
     t for t in (getattr(aiohttp, "ConnectionTimeoutError", None),) if t is not None
@@ -125,12 +128,15 @@ class Transport:
         clock: Clock,
         max_concurrency: int | None,
         rate_limit_store: RateLimitStore | None = None,
+        regions: bool = True,
     ) -> None:
         self.api = normalise_base_url(base_url)
-        self._api_prefix = str(self.api)
-        # Audits call the same few thousand paths again and again: parse each URL once.
-        self._urls: dict[str, URL] = {}
+        self.home = Host(self.api)
         self.origin = self.api.origin()
+        #: Which host each org's calls go to (sentry.io's regions); see regions.
+        self.directory = RegionDirectory(self.api, token=token, enabled=regions)
+        self._hosts: dict[str, Host] = {self.directory.base.url: self.home}
+        self._orgs: dict[str, str | None] = {}  # path -> the org it is routed by
         self.clock = clock
         # The store sees a fingerprint of the token, never the token.
         self.gate = RateGate(
@@ -149,14 +155,27 @@ class Transport:
         self.closed = False
 
     def url_for(self, path: str) -> URL:
-        """The absolute URL of an already-encoded path relative to ``/api/0``."""
-        url = self._urls.get(path)
-        if url is None:
-            url = URL(self._api_prefix + path, encoded=True)
-            if len(self._urls) >= _URL_CACHE:
-                self._urls.clear()  # bounded; refilling costs one parse per path
-            self._urls[path] = url
-        return url
+        """The absolute URL of an already-encoded path relative to the base ``/api/0``."""
+        return self.home.url_for(path)
+
+    def host(self, region: Region) -> Host:
+        """The host serving ``region`` (the base host for an unrouted one)."""
+        host = self._hosts.get(region.url)
+        if host is None:
+            host = self._hosts[region.url] = Host(region.api)
+        return host
+
+    def org_of(self, path: str) -> str | None:
+        """The org whose region serves ``path`` (None: the base host serves it)."""
+        orgs = self._orgs
+        try:
+            return orgs[path]
+        except KeyError:
+            pass
+        if len(orgs) >= _PATH_CACHE:
+            orgs.clear()
+        org = orgs[path] = org_of(path)
+        return org
 
     def http(self) -> aiohttp.ClientSession:
         """The aiohttp session, created on first use (inside the running loop)."""
@@ -172,6 +191,7 @@ class Transport:
     async def close(self) -> None:
         """Close the connection pool if this transport created it."""
         self.closed = True
+        self.directory.close()
         if self._owns_http and self._http is not None:
             http, self._http = self._http, None
             await http.close()
@@ -187,6 +207,7 @@ class Session:
         timeout: float | None,
         retry: RetryPolicy,
         rng: random.Random | None = None,
+        region: Region | None = None,
     ) -> None:
         if timeout is not None and timeout <= 0:
             raise ValueError("timeout must be positive seconds, or None for no timeout")
@@ -195,9 +216,52 @@ class Session:
         self.retry = retry
         self._client_timeout = aiohttp.ClientTimeout(total=timeout)
         self._rng = rng or random.Random()
+        #: Every call of this view goes to this region's host (None: routed per org).
+        self.region = region
 
     def with_options(self, *, timeout: float | None, retry: RetryPolicy) -> Session:
-        return Session(self.transport, timeout=timeout, retry=retry, rng=self._rng)
+        return Session(
+            self.transport, timeout=timeout, retry=retry, rng=self._rng, region=self.region
+        )
+
+    def at(self, region: Region) -> Session:
+        """A view of this session whose every call goes to ``region``'s host."""
+        return Session(
+            self.transport, timeout=self.timeout, retry=self.retry, rng=self._rng, region=region
+        )
+
+    async def region_for(self, org: str) -> Region:
+        """The region whose host serves ``org``'s calls (learned at most once per org)."""
+        return await self.transport.directory.region_for(org, self._lookup)
+
+    async def regions(self) -> tuple[Region, ...]:
+        """Every region holding the user's orgs (just the base host when not routing)."""
+        return await self.transport.directory.regions(self._lookup)
+
+    async def _lookup(self, route: Route, params: Mapping[str, Any] | None) -> Any:
+        # One attempt, on the base host: a lookup that fails leaves the org's calls there
+        # (the main host proxies them) and is asked again by the next call.
+        once = attrs.evolve(self.retry, attempts=1, retry_rate_limited=False)
+        lookup = Session(self.transport, timeout=self.timeout, retry=once, rng=self._rng)
+        return (
+            await lookup.send(route, params=params, region=self.transport.directory.base)
+        ).payload
+
+    async def _host(self, route: Route, region: Region | None) -> Host:
+        transport = self.transport
+        if region is None:
+            region = self.region
+        if region is None:
+            directory = transport.directory
+            if not directory.enabled:
+                return transport.home
+            org = transport.org_of(route.path)
+            if org is None:
+                return transport.home
+            region = directory.known(org)
+            if region is None:
+                region = await directory.region_for(org, self._lookup)
+        return transport.host(region)
 
     async def send(
         self,
@@ -205,16 +269,22 @@ class Session:
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        region: Region | None = None,
     ) -> Answer:
-        """Send ``route`` with retries; return the decoded answer or raise a typed error."""
+        """Send ``route`` with retries; return the decoded answer or raise a typed error.
+
+        It goes to ``region``'s host if given, else to its org's region (org-scoped paths,
+        when routing), else to the base URL.
+        """
         body = dumps(json) if json is not None else None
         query = encode_query(params)
         clock = self.transport.clock
         started = clock.monotonic()
+        host = await self._host(route, region)
         errors = limited = 0
         while True:
             try:
-                return await self._follow_redirects(route, query, body)
+                return await self._follow_redirects(route, query, body, host)
             except SentryError as exc:
                 failure = classify(exc)
                 if failure is None:
@@ -225,7 +295,7 @@ class Session:
                     attempt = limited
                     wait_hint = exc.retry_after
                     if exc.rate is None and wait_hint is not None:
-                        self.transport.gate.note_blocked(route.key, wait_hint)
+                        self.transport.gate.note_blocked(host.key(route), wait_hint)
                 else:
                     errors += 1
                     attempt = errors
@@ -260,15 +330,15 @@ class Session:
                 await clock.sleep(delay)
 
     async def _follow_redirects(
-        self, route: Route, query: Query | None, body: bytes | None
+        self, route: Route, query: Query | None, body: bytes | None, host: Host
     ) -> Answer:
         transport = self.transport
-        url = transport.url_for(route.path)
+        url = host.url_for(route.path)
         same_origin = True
         hops = 0
         while True:
             status, headers, data, rate = await self._send_once(
-                route, url, query, body, same_origin
+                route, url, query, body, same_origin, host
             )
             location = headers.get("Location")
             follow = status in _REDIRECTS and route.method in ("GET", "HEAD")
@@ -278,7 +348,7 @@ class Session:
             url = url.join(URL(location, encoded=True))
             query = None  # the Location carries the query it wants
             # Credentials never travel to another origin, even if a redirect asks.
-            same_origin = same_origin and url.origin() == transport.origin
+            same_origin = same_origin and origin_of(url) == host.origin
         return decipher(
             method=route.method,
             route=route.template,
@@ -297,6 +367,7 @@ class Session:
         query: Query | None,
         body: bytes | None,
         authorised: bool,
+        host: Host,
     ) -> tuple[int, CIMultiDictProxy[str], bytes, RateSnapshot | None]:
         transport = self.transport
         http = transport.http()
@@ -305,7 +376,7 @@ class Session:
         else:
             headers = transport.json_headers if authorised else transport.json_headers_anonymous
         gate = transport.gate
-        key = route.key
+        key = host.key(route)
         await gate.acquire(key)
         rate: RateSnapshot | None = None
         answered = False

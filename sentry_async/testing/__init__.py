@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from ._faults import Fault, FaultKind, FaultPlan
     from ._org import FakeOrg
     from ._ratelimit import RateLimitConfig, RouteLimit
-    from ._regions import FakeSentryRegions, LoopbackResolver
     from ._records import (
         ClientKey,
         ExternalIssue,
@@ -34,6 +33,7 @@ if TYPE_CHECKING:
         ServiceHook,
         Team,
     )
+    from ._regions import FakeSentryRegions, LoopbackResolver
     from ._server import FakeSentry
     from ._thread import serve_in_thread
 
