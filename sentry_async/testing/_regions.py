@@ -176,7 +176,7 @@ class FakeSentryRegions:
         if not regions:
             raise ValueError("give at least one region")
         self.names: list[str] = list(regions)
-        self.token = token
+        self._token = token
         self.domain = domain.lower().strip(".") if domain else None
         self._listed = None if listed is None else list(listed)
         self._regions = {
@@ -185,6 +185,17 @@ class FakeSentryRegions:
         }
         self.control = _ControlHost(self, 0)
         self._started = False
+
+    @property
+    def token(self) -> str | None:
+        """The token every host demands (None: any); settable while running."""
+        return self._token
+
+    @token.setter
+    def token(self, value: str | None) -> None:
+        self._token = value
+        for fake in self._regions.values():
+            fake.token = value
 
     # -- addresses -----------------------------------------------------------------------
 
