@@ -56,7 +56,7 @@ async def is_member(sentry: SentryClient, org: str, email: str) -> bool:
     wanted = email.casefold()
     # ``query`` narrows the list on Sentry's side; the comparison here is what decides.
     members = await sentry.members.list(org, query=f"email:{email}").collect()
-    return any(member.email.casefold() == wanted for member in members)
+    return any((member.email or "").casefold() == wanted for member in members)
 
 
 async def invite_once(sentry: SentryClient, org: str, job: Invite, *, attempts: int = 3) -> Outcome:

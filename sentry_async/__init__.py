@@ -26,10 +26,12 @@ from .errors import (
     ServerError,
     TransportError,
     Unauthorized,
+    UndecodableItemsError,
 )
 from .fanout import fan_out, gather_bounded
 from .pagination import Page, Paginator
 from .ratelimit import RateSnapshot
+from .response import RawResponse
 from .retry import RetryPolicy
 from .sentinel import UNSET
 
@@ -50,6 +52,7 @@ __all__ = [
     "Paginator",
     "RateLimited",
     "RateSnapshot",
+    "RawResponse",
     "ResourceMoved",
     "RetryPolicy",
     "SentryClient",
@@ -58,6 +61,7 @@ __all__ = [
     "SystemClock",
     "TransportError",
     "Unauthorized",
+    "UndecodableItemsError",
     "__version__",
     "fan_out",
     "gather_bounded",

@@ -10,12 +10,17 @@ import aiohttp
 
 from .clock import Clock, SystemClock
 from .endpoints.integrations import Integrations
+from .endpoints.issues import Issues
 from .endpoints.members import Members
 from .endpoints.organizations import Organizations
 from .endpoints.projects import Projects
+from .endpoints.releases import Releases
 from .endpoints.scim import Scim
+from .endpoints.teams import Teams
 from .errors import ConfigurationError
+from .pagination import Paginator
 from .regions import Region
+from .response import RawResponse
 from .retry import RetryPolicy
 from .route import Route
 from .sentinel import UNSET, Unset
@@ -52,6 +57,9 @@ class SentryClient:
     members: Members
     integrations: Integrations
     scim: Scim
+    teams: Teams
+    issues: Issues
+    releases: Releases
 
     def __init__(
         self,
@@ -96,6 +104,9 @@ class SentryClient:
         self.members = Members(session)
         self.integrations = Integrations(session)
         self.scim = Scim(session)
+        self.teams = Teams(session)
+        self.issues = Issues(session)
+        self.releases = Releases(session)
 
     @property
     def base_url(self) -> str:
@@ -169,11 +180,53 @@ class SentryClient:
         ``path`` is relative to ``/api/0`` (``"/organizations/acme/environments/"``) and is
         used as given: percent-encode slugs yourself. It is also the rate-limit key.
         """
-        if not path.startswith("/"):
-            raise ValueError(f"path must start with '/', got {path!r}")
-        if path.startswith("/api/0/"):
-            path = path[len("/api/0") :]
-        answer = await self._session.send(
-            Route(method.upper(), path, path), params=params, json=json
-        )
+        answer = await self._session.send(_raw_route(method, path), params=params, json=json)
         return answer.payload
+
+    async def request_raw(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+    ) -> RawResponse:
+        """Like :meth:`request`, but return the status, headers, decoded body and the next
+        page's cursor (:class:`~sentry_async.RawResponse`)."""
+        answer = await self._session.send(_raw_route(method, path), params=params, json=json)
+        return RawResponse.from_answer(answer)
+
+    def paginate(
+        self,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        cursor: str | None = None,
+        per_page: int | None = None,
+    ) -> Paginator[Any]:
+        """Page through any list endpoint (``GET path``), yielding each item's decoded JSON.
+
+        ``path`` is used as in :meth:`request`; ``params`` are sent with every page,
+        ``cursor`` resumes from a saved cursor and ``per_page`` sets the page size. Pages
+        follow the ``Link`` header exactly as the typed lists do.
+        """
+        return Paginator(
+            self._session,
+            _raw_route("GET", path),
+            _as_is,
+            params=params,
+            cursor=cursor,
+            per_page=per_page,
+        )
+
+
+def _raw_route(method: str, path: str) -> Route:
+    if not path.startswith("/"):
+        raise ValueError(f"path must start with '/', got {path!r}")
+    if path.startswith("/api/0/"):
+        path = path[len("/api/0") :]
+    return Route(method.upper(), path, path)
+
+
+def _as_is(item: Any) -> Any:
+    return item

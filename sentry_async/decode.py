@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
-from .errors import DecodeError, snippet
+from .errors import DecodeError, UndecodableItemsError, snippet
 from .wire import Answer
 
-__all__ = ["decode_answer", "decode_items"]
+__all__ = ["DecodedItems", "decode_answer", "decode_items", "undecodable_error"]
 
 T = TypeVar("T")
 
@@ -35,11 +35,60 @@ def decode_answer(answer: Answer, decode: Callable[[Any], T], what: str) -> T:
         raise _error(answer, what, exc) from exc
 
 
-def decode_items(answer: Answer, items: Any, decode: Callable[[Any], T], what: str) -> list[T]:
-    """Decode a JSON list of items, each with ``decode``."""
+class DecodedItems(NamedTuple, Generic[T]):
+    """A list's items that decoded, and the raw values (with reasons) of those that did not."""
+
+    items: list[T]
+    undecodable: list[Any]
+    reasons: list[str]
+
+
+def decode_items(
+    answer: Answer, items: Any, decode: Callable[[Any], T], what: str
+) -> DecodedItems[T]:
+    """Decode a JSON list of items, each with ``decode``, one at a time.
+
+    An item that fails does not take the others with it: it is set aside with its reason.
+    Raises DecodeError only when ``items`` is not a list at all.
+    """
     if not isinstance(items, list):
         raise _error(answer, f"a list of {what}", None)
     try:
-        return [decode(item) for item in items]
-    except Exception as exc:
-        raise _error(answer, f"a list of {what}", exc) from exc
+        return DecodedItems([decode(item) for item in items], [], [])
+    except Exception:
+        pass
+    good: list[T] = []
+    bad: list[Any] = []
+    reasons: list[str] = []
+    for item in items:
+        try:
+            good.append(decode(item))
+        except Exception as exc:
+            bad.append(item)
+            reasons.append(f"{type(exc).__name__}: {snippet(str(exc))}")
+    return DecodedItems(good, bad, reasons)
+
+
+def undecodable_error(
+    answer: Answer, decoded: DecodedItems[Any], what: str, next_cursor: str | None
+) -> UndecodableItemsError:
+    """The error raised after a page's good items, describing the ones set aside."""
+    count = len(decoded.undecodable)
+    resume = (
+        f"pass cursor={next_cursor!r} to go on with the next page"
+        if next_cursor is not None
+        else "it was the last page"
+    )
+    return UndecodableItemsError(
+        f"{answer.method} {answer.route} answered {count} item(s) that are not {what} "
+        f"(first: {decoded.reasons[0]}); the other {len(decoded.items)} item(s) of the page "
+        f"were delivered, and the undecodable ones are in .items; {resume} "
+        f"(url: {answer.url})",
+        method=answer.method,
+        route=answer.route,
+        url=answer.url,
+        status=answer.status,
+        items=decoded.undecodable,
+        reasons=decoded.reasons,
+        next_cursor=next_cursor,
+    )

@@ -6,6 +6,7 @@
     ├── ConfigurationError           bad client set-up (no token, bad base URL); also a ValueError
     ├── TransportError               no usable HTTP answer: connection, timeout, TLS
     ├── DecodeError                  an answer came, but its body is not the JSON expected
+    │   └── UndecodableItemsError    list items that could not be decoded (after the good ones)
     ├── AmbiguousWriteError          a POST/PATCH was sent and its outcome is unknown
     ├── PaginationError              the server's paging went wrong (a cursor repeated)
     └── APIError                     the server answered with an error status
@@ -47,6 +48,7 @@ __all__ = [
     "ServerError",
     "TransportError",
     "Unauthorized",
+    "UndecodableItemsError",
     "error_from_response",
 ]
 
@@ -102,6 +104,36 @@ class DecodeError(SentryError):
         self.status = status
         self.snippet = snippet
         self.content_type = content_type
+
+
+class UndecodableItemsError(DecodeError):
+    """Some items of a list page could not be decoded; every other item was delivered.
+
+    Raised by a paginator right after the page's decodable items (``async for`` has yielded
+    them, ``pages()`` has yielded the page). ``items`` holds each undecodable item's JSON
+    value as received, ``reasons`` why it failed (same order). ``next_cursor`` is the
+    cursor of the page after this one (None if it was the last): pass it as ``cursor=`` to
+    go on. ``collected`` holds, for ``collect()``, every item gathered before the error;
+    it is empty when the items were already yielded.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        route: str,
+        url: str,
+        status: int,
+        items: list[Any],
+        reasons: list[str],
+        next_cursor: str | None,
+    ) -> None:
+        super().__init__(message, method=method, route=route, url=url, status=status, snippet="")
+        self.items = items
+        self.reasons = reasons
+        self.next_cursor = next_cursor
+        self.collected: list[Any] = []
 
 
 class AmbiguousWriteError(SentryError):

@@ -20,8 +20,8 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from .decode import decode_items
-from .errors import PaginationError
+from .decode import DecodedItems, decode_items, undecodable_error
+from .errors import PaginationError, UndecodableItemsError
 from .route import Route
 from .session import Session
 from .wire import Answer
@@ -44,16 +44,31 @@ class Page(Generic[T]):
     """One page: its items, the cursor that fetched it and the one for the next page.
 
     Save ``next_cursor`` to resume later with ``cursor=`` (None: this was the last page).
-    ``headers`` holds the raw answer headers (e.g. ``X-Hits``).
+    ``headers`` holds the raw answer headers (e.g. ``X-Hits``). ``undecodable`` holds the
+    JSON values of items that could not be decoded (usually empty); when it is not, the
+    paginator raises UndecodableItemsError right after yielding this page.
     """
 
     items: list[T]
     cursor: str | None
     next_cursor: str | None
     headers: Mapping[str, str] = attrs.field(repr=False)
+    undecodable: list[Any] = attrs.field(factory=list, repr=False)
 
     def __len__(self) -> int:
         return len(self.items)
+
+    @property
+    def hits(self) -> int | None:
+        """How many items match in all (``X-Hits``), where the endpoint reports it (issues).
+
+        None when the header is absent or not a count. Sentry may cap or estimate it.
+        """
+        for name, value in self.headers.items():
+            if name.lower() == "x-hits":
+                text = value.strip()
+                return int(text) if text.isascii() and text.isdigit() else None
+        return None
 
 
 class Paginator(Generic[T]):
@@ -62,9 +77,23 @@ class Paginator(Generic[T]):
     ``async for item in paginator`` yields items; ``pages()`` yields :class:`Page` objects;
     ``collect(limit=None)`` gathers into a list. Each iteration starts again from the
     cursor given at construction, so a Paginator can be iterated more than once.
+
+    An item that cannot be decoded never costs the others: the page's decodable items are
+    delivered, then UndecodableItemsError is raised carrying the undecodable items' JSON
+    (``.items``) and the cursor of the next page (``.next_cursor``) to go on from; from
+    ``collect()`` it also carries every item gathered so far (``.collected``).
     """
 
-    __slots__ = ("_cursor", "_decode", "_params", "_per_page", "_route", "_session", "_style")
+    __slots__ = (
+        "_cursor",
+        "_decode",
+        "_page_size_param",
+        "_params",
+        "_per_page",
+        "_route",
+        "_session",
+        "_style",
+    )
 
     def __init__(
         self,
@@ -76,6 +105,7 @@ class Paginator(Generic[T]):
         cursor: str | None = None,
         per_page: int | None = None,
         style: PageStyle = PageStyle.LINK,
+        page_size_param: str = "per_page",
     ) -> None:
         if per_page is not None and (isinstance(per_page, bool) or per_page < 1):
             raise ValueError(f"per_page must be a positive int, not {per_page!r}")
@@ -88,6 +118,8 @@ class Paginator(Generic[T]):
         self._cursor = cursor
         self._per_page = per_page
         self._style = style
+        # Most lists read ``per_page``; the issue search reads ``limit``.
+        self._page_size_param = page_size_param
 
     def __repr__(self) -> str:
         return f"<Paginator {self._route.key} cursor={self._cursor!r}>"
@@ -107,11 +139,15 @@ class Paginator(Generic[T]):
         out: list[T] = []
         if limit == 0:
             return out
-        async for page in self._pages(prefetch=limit is None):
-            out.extend(page.items)
-            if limit is not None and len(out) >= limit:
-                del out[limit:]
-                break
+        try:
+            async for page in self._pages(prefetch=limit is None):
+                out.extend(page.items)
+                if limit is not None and len(out) >= limit:
+                    del out[limit:]
+                    break
+        except UndecodableItemsError as exc:
+            exc.collected = out
+            raise
         return out
 
     def pages(self, *, prefetch: bool = False) -> AsyncIterator[Page[T]]:
@@ -134,8 +170,15 @@ class Paginator(Generic[T]):
                 if prefetch and following is not None and following not in seen:
                     ahead = asyncio.ensure_future(self._send(following))
                     await asyncio.sleep(0)  # let it go out before this page is decoded
-                page = self._page(answer, cursor)
+                page, reasons = self._page(answer, cursor)
                 yield page
+                if page.undecodable:
+                    raise undecodable_error(
+                        answer,
+                        DecodedItems(page.items, page.undecodable, reasons),
+                        f"items of {self._route.template}",
+                        page.next_cursor,
+                    )
                 cursor = page.next_cursor
                 if cursor is None:
                     return
@@ -167,27 +210,45 @@ class Paginator(Generic[T]):
             query["count"] = self._per_page
         elif self._style is PageStyle.LINK:
             query["cursor"] = cursor
-            query["per_page"] = self._per_page
+            query[self._page_size_param] = self._per_page
         return query
 
-    def _page(self, answer: Answer, cursor: str | None) -> Page[T]:
+    def _page(self, answer: Answer, cursor: str | None) -> tuple[Page[T], list[str]]:
         name = self._route.template
         if self._style is PageStyle.SCIM:
             return self._scim_page(answer, cursor)
-        items = decode_items(answer, answer.payload, self._decode, f"items of {name}")
+        decoded = decode_items(answer, answer.payload, self._decode, f"items of {name}")
         following = answer.next_cursor if self._style is PageStyle.LINK else None
-        return Page(items=items, cursor=cursor, next_cursor=following, headers=answer.headers)
+        return self._make_page(answer, decoded, cursor, following)
 
-    def _scim_page(self, answer: Answer, cursor: str | None) -> Page[T]:
+    def _make_page(
+        self, answer: Answer, decoded: DecodedItems[T], cursor: str | None, following: str | None
+    ) -> tuple[Page[T], list[str]]:
+        page = Page(
+            items=decoded.items,
+            cursor=cursor,
+            next_cursor=following,
+            headers=answer.headers,
+            undecodable=decoded.undecodable,
+        )
+        return page, decoded.reasons
+
+    def _scim_page(self, answer: Answer, cursor: str | None) -> tuple[Page[T], list[str]]:
         body = answer.payload
-        resources = body.get("Resources") if isinstance(body, dict) else None
-        items = decode_items(answer, resources, self._decode, "SCIM resources")
+        if not isinstance(body, dict):
+            decode_items(answer, None, self._decode, "SCIM resources")  # raises DecodeError
+        resources = body.get("Resources")
+        if resources is None:
+            # SCIM (RFC 7644 §3.4.2) lets an empty page leave ``Resources`` out or null.
+            resources = []
+        decoded = decode_items(answer, resources, self._decode, "SCIM resources")
         start = _as_int(body.get("startIndex")) or _as_int(cursor) or 1
         total = _as_int(body.get("totalResults"))
         following = None
-        if items and total is not None and start + len(items) - 1 < total:
-            following = str(start + len(items))
-        return Page(items=items, cursor=cursor, next_cursor=following, headers=answer.headers)
+        count = len(resources)
+        if count and total is not None and start + count - 1 < total:
+            following = str(start + count)
+        return self._make_page(answer, decoded, cursor, following)
 
 
 def _as_int(value: Any) -> int | None:

@@ -547,3 +547,101 @@ def scim_error(detail: str | None = None, *, scim_type: str | None = None) -> JS
     if scim_type is not None:
         body["scimType"] = scim_type
     return body
+
+
+def issue_status_details() -> JSON:
+    """Every status-details key at once (Sentry sends only those that apply)."""
+    return {
+        "inRelease": "checkout@2.14.0",
+        "inNextRelease": False,
+        "inCommit": {"id": "5e2b8f0", "repository": "northwind/checkout"},
+        "ignoreUntil": "2024-04-01T00:00:00Z",
+        "ignoreCount": 100,
+        "ignoreWindow": 60,
+        "ignoreUserCount": 10,
+        "ignoreUserWindow": 1440,
+        "actor": {"id": "91004", "name": "Ada Okafor"},
+    }
+
+
+def issue(id: str = "3301") -> JSON:
+    """An issue from the issues search: the group plus assignee, flags and status details."""
+    return {
+        **group(id),
+        "assignedTo": {"type": "user", "id": "91004", "name": "Ada", "email": "ada@n.example"},
+        "statusDetails": issue_status_details(),
+        "issueCategory": "error",
+        "issueType": "error",
+        "hasSeen": True,
+        "isBookmarked": False,
+        "isSubscribed": True,
+        "isPublic": False,
+    }
+
+
+def issue_changes() -> JSON:
+    """A bulk update's answer: the fields it changed."""
+    return {
+        "status": "resolved",
+        "substatus": None,
+        "statusDetails": {"inRelease": "latest"},
+        "assignedTo": {"type": "team", "id": "88", "name": "payments"},
+        "hasSeen": True,
+        "isBookmarked": True,
+        "isSubscribed": False,
+        "isPublic": True,
+        "shareId": "9f1c2d3e",
+        "priority": "low",
+    }
+
+
+def event_full(event_id: str = "c0ffee00c0ffee00c0ffee00c0ffee00") -> JSON:
+    """An event's details: the list shape plus user, culprit and metadata."""
+    return {
+        **event(event_id),
+        "culprit": "checkout.payments in capture",
+        "user": {"id": "42", "email": "buyer@example.com", "ip_address": None},
+        "metadata": {"type": "TimeoutError", "value": "card gateway did not answer"},
+    }
+
+
+def deploy(id: str = "61") -> JSON:
+    return {
+        "id": id,
+        "environment": "production",
+        "name": "deploy 61",
+        "url": "https://ci.northwind.example/runs/61",
+        "dateStarted": "2024-03-01T09:20:00Z",
+        "dateFinished": "2024-03-01T09:30:00Z",
+    }
+
+
+def release(version: str = "checkout@2.14.0") -> JSON:
+    """A release as the releases list sends it (``id`` and project ids are integers)."""
+    return {
+        "id": 1402,
+        "version": version,
+        "shortVersion": "2.14.0",
+        "status": "open",
+        "ref": "5e2b8f0",
+        "url": "https://github.example/northwind/checkout/releases/2.14.0",
+        "dateCreated": "2024-03-01T09:00:00Z",
+        "dateReleased": "2024-03-01T09:10:00Z",
+        "firstEvent": "2024-03-01T09:31:00Z",
+        "lastEvent": "2024-03-02T10:00:00Z",
+        "newGroups": 3,
+        "commitCount": 12,
+        "deployCount": 1,
+        "lastDeploy": deploy(),
+        "lastCommit": {"id": "5e2b8f0", "message": "Capture retries"},
+        "authors": [{"name": "Ada", "email": "ada@n.example"}],
+        "projects": [
+            {"id": 5102, "slug": "checkout-api", "name": "Checkout Api", "platform": "python",
+             "newGroups": 3},
+        ],
+        "data": {},
+    }  # fmt: skip
+
+
+def environment(id: str = "1", name: str = "production") -> JSON:
+    return {"id": id, "name": name}

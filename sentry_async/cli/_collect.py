@@ -86,7 +86,7 @@ def org_info(org: Organization) -> OrgInfo:
     provider = org.raw.get("hasAuthProvider")
     return OrgInfo(
         slug=org.slug,
-        name=org.name,
+        name=org.name or org.slug,
         id=org.id,
         require_2fa=require if isinstance(require, bool) else None,
         has_auth_provider=provider if isinstance(provider, bool) else None,
@@ -98,12 +98,12 @@ def member_info(member: Member) -> MemberInfo:
     has_2fa = None
     if user is not None and isinstance(user.raw.get("has2fa"), bool):
         has_2fa = user.has2fa
-    sso = member.flags.get("sso:linked")
+    sso = (member.flags or {}).get("sso:linked")
     return MemberInfo(
         id=member.id,
-        email=member.email,
+        email=member.email or "",
         name=member.name,
-        role=member.role,
+        role=member.role or "",
         pending=member.pending or user is None,
         invite_status=member.invite_status,
         date_created=member.date_created,
@@ -117,22 +117,24 @@ def key_info(key: ClientKey) -> KeyInfo:
     limit = key.rate_limit
     return KeyInfo(
         id=key.id,
-        label=key.label or key.name,
-        is_active=key.is_active,
+        label=key.label or key.name or "",
+        is_active=key.is_active is not False,  # Sentry always sends it; unknown = active
         rate_limit_count=limit.count if limit is not None else None,
         rate_limit_window=limit.window if limit is not None else None,
     )
 
 
 def hook_info(hook: ServiceHook) -> HookInfo:
-    return HookInfo(id=hook.id, url=hook.url, status=hook.status, events=tuple(hook.events))
+    return HookInfo(
+        id=hook.id, url=hook.url or "", status=hook.status, events=tuple(hook.events or ())
+    )
 
 
 def project_info(project: Project, keys: tuple[KeyInfo, ...] | None) -> ProjectInfo:
     return ProjectInfo(
         id=project.id,
         slug=project.slug,
-        name=project.name,
+        name=project.name or project.slug,
         platform=project.platform,
         team=project.team.slug if project.team is not None else None,
         date_created=project.date_created,
@@ -143,11 +145,14 @@ def project_info(project: Project, keys: tuple[KeyInfo, ...] | None) -> ProjectI
 
 def repo_info(repo: Repository) -> RepoInfo:
     provider = (repo.provider.name or repo.provider.id) if repo.provider is not None else None
-    return RepoInfo(id=repo.id, name=repo.name, provider=provider, status=repo.status, url=repo.url)
+    return RepoInfo(
+        id=repo.id, name=repo.name or repo.id, provider=provider, status=repo.status, url=repo.url
+    )
 
 
 def installation_info(inst: SentryAppInstallation) -> InstallationInfo:
-    return InstallationInfo(uuid=inst.uuid, app=inst.app.slug, status=inst.status)
+    app = inst.app.slug if inst.app is not None else None
+    return InstallationInfo(uuid=inst.uuid, app=app or "", status=inst.status or "")
 
 
 def relay_info(relay: RelayUsage) -> RelayInfo:
@@ -333,7 +338,7 @@ class Collector:
         return ProjectInfo(
             id=project.id,
             slug=project.slug,
-            name=project.name,
+            name=project.name or project.slug,
             platform=project.platform,
             team=project.team,
             date_created=project.date_created,

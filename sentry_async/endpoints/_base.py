@@ -58,6 +58,7 @@ class Endpoint:
         cursor: str | None = None,
         per_page: int | None = None,
         style: PageStyle = PageStyle.LINK,
+        page_size_param: str = "per_page",
     ) -> Paginator[T]:
         return Paginator(
             self._session,
@@ -67,4 +68,5 @@ class Endpoint:
             cursor=cursor,
             per_page=per_page,
             style=style,
+            page_size_param=page_size_param,
         )

@@ -51,10 +51,14 @@ class Members(Endpoint):
     ) -> Member:
         """Invite ``email`` with an organization role, optionally into teams (by slug).
 
-        Sends ``{"email", "orgRole", "teams"}``; ``teams`` is left out when empty. The role
-        is always sent (``member`` by default): Sentry's own default, but stated, because
-        integration tokens may invite only ``member``. Sentry answers 201 with the pending
-        invite (``user`` is None).
+        Sends ``{"email", "role", "orgRole", "teams"}`` with ``role`` and ``orgRole`` both
+        set to ``role``: the documented body names ``role`` (and servers following it reject
+        a body without it), while several released Sentry versions validate ``orgRole`` but
+        create the member from ``role``. Sending both makes old and new servers apply the
+        requested role. ``teams`` is left out when empty. The role is always sent (``member``
+        by default, Sentry's own default, but stated: integration tokens may invite only
+        ``member``). Sentry answers 201 with the pending invite (``user`` is None; ``teams``
+        is None when the answer leaves it out, which says nothing about the invite's teams).
 
         A POST: if it fails ambiguously it raises AmbiguousWriteError and is not re-sent;
         list the members to see whether the invite exists before trying again.
@@ -62,7 +66,9 @@ class Members(Endpoint):
         if not email.strip():
             raise ValueError("email must not be empty")
         slugs = _slugs(teams)
-        body = to_wire({"email": email, "org_role": role, "teams": slugs if slugs else UNSET})
+        body = to_wire(
+            {"email": email, "role": role, "org_role": role, "teams": slugs if slugs else UNSET}
+        )
         route = Route.build("POST", "/organizations/{org}/members/", org=org)
         return await self._fetch(route, Member, json=body)
 
@@ -76,12 +82,19 @@ class Members(Endpoint):
     ) -> Member:
         """Change a member's organization role and/or teams; only what is given is sent.
 
-        ``teams`` replaces the member's team list. Sentry's current source rebuilds team
-        memberships on every PUT, so a call without ``teams`` may leave the member in no
-        team: pass the teams to keep (``member.teams``) along with a new role.
+        A new role is sent as both ``role`` and ``orgRole`` (see ``add``). ``teams`` (slugs)
+        replaces the member's team list. Sentry's current source rebuilds team memberships
+        on every PUT, so a call without ``teams`` may leave the member in no team. To keep
+        them while changing the role, pass the current teams read from ``members.get`` (the
+        details answer lists them): a ``Member.teams`` of None means the answer did not say,
+        never "no teams", and must not be sent as ``[]``.
         """
         body = to_wire(
-            {"org_role": role, "teams": teams if isinstance(teams, Unset) else _slugs(teams)}
+            {
+                "role": role,
+                "org_role": role,
+                "teams": teams if isinstance(teams, Unset) else _slugs(teams),
+            }
         )
         route = Route.build(
             "PUT", "/organizations/{org}/members/{member_id}/", org=org, member_id=member_id

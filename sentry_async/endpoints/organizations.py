@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import builtins
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
+from typing import Any
 
+from ..decode import decode_items, undecodable_error
 from ..models import (
     ClientKey,
     Commit,
+    Environment,
     EventIdResolution,
     Organization,
     RelayUsage,
@@ -15,10 +19,12 @@ from ..models import (
     ShortIdResolution,
     StatsV2,
 )
+from ..models._converter import structurer
 from ..models._outgoing import to_wire
 from ..pagination import PageStyle, Paginator
 from ..route import Route
 from ..sentinel import UNSET, Unset
+from ._all_regions import AllRegionsPaginator
 from ._base import Endpoint
 
 __all__ = ["Organizations"]
@@ -38,10 +44,77 @@ def _many(value: str | int | Sequence[str | int] | None) -> list[str] | None:
     return [str(v) for v in value]
 
 
+def _org_id(org: Organization) -> str:
+    return org.id
+
+
 class Organizations(Endpoint):
     """Organization-level calls (``/organizations/{org}/...``)."""
 
     __slots__ = ()
+
+    def list(
+        self,
+        *,
+        query: str | None = None,
+        owner: bool | None = None,
+        cursor: str | None = None,
+        per_page: int | None = None,
+    ) -> Paginator[Organization]:
+        """The organizations the token can see (``GET /organizations/``), in every region.
+
+        ``query`` filters by name, slug or ``status:``. ``owner=True`` keeps those the
+        token's user owns: Sentry then answers one unpaged list of
+        ``{"organization": {...}, "singleOwner": bool}``, unwrapped here to organizations
+        (no cursor or per_page then).
+
+        On sentry.io each region host lists only its own organizations: the regions listed
+        by ``GET /users/me/regions/`` are each paged in turn, lazily, and merged (cursors
+        then name their region, ``"de|<cursor>"``). Elsewhere it is one list on base_url.
+        """
+        route = Route("GET", "/organizations/", "/organizations/")
+        decode: Callable[[Any], Organization] = structurer(Organization)
+        params: dict[str, Any] = {"query": query}
+        style = PageStyle.LINK
+        if owner:
+            decode_org = decode
+
+            def unwrap(item: Any) -> Organization:
+                if not isinstance(item, dict) or "organization" not in item:
+                    raise ValueError("expected {organization, singleOwner}")
+                return decode_org(item["organization"])
+
+            decode, params["owner"], style = unwrap, "1", PageStyle.SINGLE
+        return AllRegionsPaginator(
+            self._session,
+            route,
+            decode,
+            identity=_org_id,
+            params=params,
+            cursor=cursor,
+            per_page=per_page,
+            style=style,
+        )
+
+    async def list_environments(
+        self, org: str, *, visibility: str | None = None
+    ) -> builtins.list[Environment]:
+        """The organization's environments (one unpaged list); ``visibility`` is ``active``
+        (Sentry's default), ``hidden`` or ``all``.
+
+        An environment that cannot be decoded raises UndecodableItemsError after decoding
+        the rest, which are in its ``collected``.
+        """
+        if visibility is not None and visibility not in ("active", "hidden", "all"):
+            raise ValueError(f"visibility must be active, hidden or all, not {visibility!r}")
+        route = Route.build("GET", "/organizations/{org}/environments/", org=org)
+        answer = await self._session.send(route, params={"visibility": visibility})
+        decoded = decode_items(answer, answer.payload, structurer(Environment), "environments")
+        if decoded.undecodable:
+            error = undecodable_error(answer, decoded, "environments", None)
+            error.collected = decoded.items
+            raise error
+        return decoded.items
 
     async def get(self, org: str) -> Organization:
         """The organization's details (the detailed shape: features, status, links...)."""

@@ -7,7 +7,16 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ..decode import decode_answer
-from ..models import Project, ProjectUser, ServiceHook, StatPoint, TagValue
+from ..models import (
+    ClientKey,
+    ClientKeyRateLimit,
+    Event,
+    Project,
+    ProjectUser,
+    ServiceHook,
+    StatPoint,
+    TagValue,
+)
 from ..models._outgoing import to_wire
 from ..models.projects import decode_stat_points
 from ..pagination import Paginator
@@ -20,6 +29,16 @@ __all__ = ["Projects"]
 _PROJECT = "/projects/{org}/{project}/"
 _HOOKS = "/projects/{org}/{project}/hooks/"
 _HOOK = "/projects/{org}/{project}/hooks/{hook_id}/"
+_KEYS = "/projects/{org}/{project}/keys/"
+_KEY = "/projects/{org}/{project}/keys/{key_id}/"
+
+
+def _rate_limit(value: ClientKeyRateLimit | Unset | None) -> dict[str, int] | Unset | None:
+    if value is None or isinstance(value, Unset):
+        return value
+    if value.window is None or value.count is None:
+        raise ValueError("rate_limit needs both window (seconds) and count")
+    return {"window": value.window, "count": value.count}
 
 
 def _epoch(value: datetime | float | None, name: str) -> int | None:
@@ -205,3 +224,97 @@ class Projects(Endpoint):
     async def delete_hook(self, org: str, project: str, hook_id: str) -> None:
         """Remove a service hook."""
         await self._send(Route.build("DELETE", _HOOK, org=org, project=project, hook_id=hook_id))
+
+    def list_events(
+        self,
+        org: str,
+        project: str,
+        *,
+        full: bool = False,
+        query: str | None = None,
+        cursor: str | None = None,
+        per_page: int | None = None,
+    ) -> Paginator[Event]:
+        """The project's error events, newest first (``GET /projects/{org}/{project}/events/``).
+
+        This endpoint reads only ``query``, ``full``, ``sample`` and ``cursor``, and takes
+        any non-empty ``full`` as true: it is sent only for ``full=True`` (entries,
+        contexts... in each event).
+        """
+        route = Route.build("GET", "/projects/{org}/{project}/events/", org=org, project=project)
+        params = {"full": True if full else None, "query": query}
+        return self._paginate(route, Event, params=params, cursor=cursor, per_page=per_page)
+
+    async def get_event(self, org: str, project: str, event_id: str) -> Event:
+        """One event by its 32-hex id (``GET /projects/{org}/{project}/events/{event_id}/``)."""
+        route = Route.build(
+            "GET",
+            "/projects/{org}/{project}/events/{event_id}/",
+            org=org,
+            project=project,
+            event_id=event_id,
+        )
+        return await self._fetch(route, Event)
+
+    def list_keys(
+        self,
+        org: str,
+        project: str,
+        *,
+        status: str | None = None,
+        cursor: str | None = None,
+        per_page: int | None = None,
+    ) -> Paginator[ClientKey]:
+        """The project's client keys (DSNs); ``status`` is ``active`` or ``inactive``."""
+        if status is not None and status not in ("active", "inactive"):
+            raise ValueError(f"status must be 'active' or 'inactive', not {status!r}")
+        route = Route.build("GET", _KEYS, org=org, project=project)
+        return self._paginate(
+            route, ClientKey, params={"status": status}, cursor=cursor, per_page=per_page
+        )
+
+    async def get_key(self, org: str, project: str, key_id: str) -> ClientKey:
+        """One client key by its id (the public key)."""
+        route = Route.build("GET", _KEY, org=org, project=project, key_id=key_id)
+        return await self._fetch(route, ClientKey)
+
+    async def create_key(
+        self,
+        org: str,
+        project: str,
+        *,
+        name: str | None = None,
+        rate_limit: ClientKeyRateLimit | None = None,
+    ) -> ClientKey:
+        """Create a client key (Sentry answers 201); ``rate_limit`` caps its events per
+        window. A POST: never re-sent after an unclear failure."""
+        body = to_wire(
+            {
+                "name": UNSET if name is None else name,
+                "rate_limit": UNSET if rate_limit is None else _rate_limit(rate_limit),
+            }
+        )
+        route = Route.build("POST", _KEYS, org=org, project=project)
+        return await self._fetch(route, ClientKey, json=body)
+
+    async def update_key(
+        self,
+        org: str,
+        project: str,
+        key_id: str,
+        *,
+        name: str | Unset = UNSET,
+        is_active: bool | Unset = UNSET,
+        rate_limit: ClientKeyRateLimit | Unset | None = UNSET,
+    ) -> ClientKey:
+        """Rename, enable/disable or re-limit a key; only what is given is sent
+        (``rate_limit=None`` removes the limit)."""
+        body = to_wire(
+            {"name": name, "is_active": is_active, "rate_limit": _rate_limit(rate_limit)}
+        )
+        route = Route.build("PUT", _KEY, org=org, project=project, key_id=key_id)
+        return await self._fetch(route, ClientKey, json=body)
+
+    async def delete_key(self, org: str, project: str, key_id: str) -> None:
+        """Delete a client key: events sent with its DSN are rejected from then on."""
+        await self._send(Route.build("DELETE", _KEY, org=org, project=project, key_id=key_id))

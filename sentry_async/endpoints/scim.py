@@ -52,14 +52,40 @@ class Scim(Endpoint):
         return await self._fetch(Route.build("GET", _USER, org=org, user_id=user_id), ScimUser)
 
     async def provision_user(
-        self, org: str, *, user_name: str, sentry_org_role: str | Unset = UNSET
+        self,
+        org: str,
+        *,
+        user_name: str,
+        sentry_org_role: str | Unset = UNSET,
+        given_name: str | Unset = UNSET,
+        family_name: str | Unset = UNSET,
+        emails: Sequence[str] | Unset = UNSET,
+        active: bool | Unset = UNSET,
     ) -> ScimUser:
-        """Invite ``user_name`` (an email). A POST: never re-sent after an unclear failure;
-        a duplicate answers Conflict."""
+        """Invite ``user_name`` (an email) with the SCIM core User body (RFC 7643 §4.1).
+
+        ``given_name``/``family_name`` are sent as ``name.givenName``/``name.familyName``,
+        ``emails`` as ``[{"value", "primary", "type": "work"}]`` with the first one primary,
+        ``active`` as is, ``sentry_org_role`` as ``sentryOrgRole``; what is not given is not
+        sent. Sentry stores only ``userName`` and ``sentryOrgRole`` (it answers ``N/A``
+        names) but identity providers send the rest, so servers that read it get it.
+        A POST: never re-sent after an unclear failure; a duplicate answers Conflict.
+        """
+        if isinstance(emails, str):
+            raise TypeError("emails must be a sequence of addresses, not one string")
+        name = to_wire({"given_name": given_name, "family_name": family_name})
         body = to_wire(
             {
                 "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
                 "user_name": user_name,
+                "name": name or UNSET,
+                "emails": UNSET
+                if isinstance(emails, Unset)
+                else [
+                    {"value": email, "primary": index == 0, "type": "work"}
+                    for index, email in enumerate(emails)
+                ],
+                "active": active,
                 "sentry_org_role": sentry_org_role,
             }
         )
@@ -86,7 +112,8 @@ class Scim(Endpoint):
 
     async def set_active(self, org: str, user_id: str | int, active: bool) -> ScimUser | None:
         """Set ``active``; ``False`` deactivates, which in Sentry removes the member (204 ->
-        None). Sentry supports no other PATCH: ``True`` answers BadRequest."""
+        None). Sentry supports no other PATCH: ``True`` answers BadRequest ("Invalid Patch
+        Operation."), which other SCIM servers may accept."""
         operation = {"op": "replace", "path": "active", "value": bool(active)}
         return await self.patch_user(org, user_id, [operation])
 

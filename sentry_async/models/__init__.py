@@ -3,6 +3,12 @@
 Every model is a frozen, slotted attrs class with snake_case attributes and aware UTC
 datetimes. Each keeps the JSON object it was decoded from in ``raw`` (left out of equality
 and repr), so fields Sentry adds later stay reachable.
+
+Decoding is lenient: only identity fields (``id``, ``slug``..., where Sentry always sends
+them) are required; every other attribute is None when absent, null or not convertible, and
+an absent list is None rather than ``[]`` (None means "not in this answer"). Secrets are
+readable attributes but left out of reprs. A list item missing an identity field is set aside
+by the paginator, which raises ``UndecodableItemsError`` after the good items.
 """
 
 from ._converter import (
@@ -21,6 +27,7 @@ from .integrations import (
     SentryAppInstallationApp,
     SentryAppInstallationOrganization,
 )
+from .issues import IssueAssignee, IssueChanges, IssueStatusDetails
 from .keys import ClientKey, ClientKeyDsn, ClientKeyRateLimit
 from .members import Member, MemberTeamRole, MemberUser, MemberUserEmail
 from .organizations import (
@@ -38,6 +45,7 @@ from .projects import (
     decode_stat_points,
 )
 from .relay import RelayUsage
+from .releases import Deploy, Environment, Release, ReleaseProject
 from .repos import Commit, CommitAuthor, Repository, RepositoryProvider
 from .resolve import (
     Event,
@@ -58,12 +66,17 @@ __all__ = [
     "ClientKeyRateLimit",
     "Commit",
     "CommitAuthor",
+    "Deploy",
+    "Environment",
     "Event",
     "EventIdResolution",
     "EventTag",
     "ExternalIssue",
     "Group",
     "GroupProject",
+    "IssueAssignee",
+    "IssueChanges",
+    "IssueStatusDetails",
     "Member",
     "MemberTeamRole",
     "MemberUser",
@@ -77,6 +90,8 @@ __all__ = [
     "ProjectTeam",
     "ProjectUser",
     "RelayUsage",
+    "Release",
+    "ReleaseProject",
     "Repository",
     "RepositoryProvider",
     "ScimEmail",

@@ -8,13 +8,18 @@ spelling (``require2FA``, ``eventID``, snake_case keys, fallbacks such as ``orgR
 Rules shared by every model (compiled by ``_codegen.ModelHookFactory``):
 
 - unknown keys never matter; the original object is kept as the model's ``raw``;
-- a missing key or ``null`` gives the field's default (a ``null`` list becomes ``[]``);
-- a required key that is missing, or ``null`` for a non-nullable field, raises
+- only identity fields are required (``id``, ``slug``... and only where Sentry always sends
+  them): a required key that is missing, ``null`` or not convertible raises
   ``ModelDecodeError`` (a ``ValueError``) naming the model and attribute path;
-- ``""`` decodes as None for the fields in ``_BLANK_IS_NONE`` (``platform``, ``regionUrl``);
-- ``str`` fields take strings (and ints: some ids travel as numbers), ``int`` fields take
-  ints and decimal strings, ``bool`` fields only JSON booleans, and ``datetime`` fields go
-  through ``parse_datetime``;
+- every other field is None when its key is missing or ``null``, and also when its value
+  cannot be converted: the value stays in ``raw``, and a call never fails over a field the
+  caller may not even read. An absent list is None, not ``[]``; a nested list of models
+  keeps the items that decode;
+- coercible drift is absorbed: ``str`` fields take numbers (ids sent as numbers), ``int``
+  and ``float`` fields take numeric strings (counts such as ``"1289"``), ``bool`` fields take
+  ``0``/``1`` and ``"true"``/``"false"``, id fields read the string ``"None"`` as None, and
+  ``""`` is None for the fields in ``_BLANK_IS_NONE`` (``platform``, ``regionUrl``);
+  ``datetime`` fields go through ``parse_datetime``;
 - lists of strings and ``Mapping[str, Any]`` values are the decoded JSON objects themselves,
   shared with ``raw`` rather than copied; treat them as read-only.
 
@@ -32,11 +37,13 @@ from . import (
     common,
     hooks,
     integrations,
+    issues,
     keys,
     members,
     organizations,
     projects,
     relay,
+    releases,
     repos,
     resolve,
     scim,
@@ -65,7 +72,9 @@ _MODULES = (
     hooks,
     keys,
     repos,
+    issues,
     resolve,
+    releases,
     stats,
     relay,
     integrations,
@@ -104,6 +113,7 @@ _BLANK_IS_NONE: frozenset[tuple[type[Any], str]] = frozenset(
         (resolve.Group, "platform"),
         (resolve.GroupProject, "platform"),
         (resolve.Event, "platform"),
+        (releases.ReleaseProject, "platform"),
         (organizations.OrganizationLinks, "region_url"),
     }
 )

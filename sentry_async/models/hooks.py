@@ -18,11 +18,12 @@ class ServiceHook:
     """
 
     id: str
-    url: str
-    secret: str | None = None
+    url: str | None = None
+    #: Readable, but left out of the repr.
+    secret: str | None = attrs.field(default=None, repr=False)
     #: ``active`` or ``disabled`` (plain ``str``: Sentry may add states).
     status: str | None = None
     #: ``event.alert``, ``event.created``...
-    events: list[str] = attrs.field(factory=list)
+    events: list[str] | None = None
     date_created: datetime | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)

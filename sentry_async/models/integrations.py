@@ -18,7 +18,7 @@ class SentryAppInstallationApp:
     """The app that was installed."""
 
     uuid: str
-    slug: str
+    slug: str | None = None
     sentry_app_id: int | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
@@ -37,9 +37,9 @@ class SentryAppInstallation:
 
     uuid: str
     #: ``pending`` or ``installed`` (plain ``str``).
-    status: str
-    app: SentryAppInstallationApp
-    organization: SentryAppInstallationOrganization
+    status: str | None = None
+    app: SentryAppInstallationApp | None = None
+    organization: SentryAppInstallationOrganization | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
 
@@ -48,7 +48,7 @@ class ExternalIssue:
     """A link from a Sentry issue to an issue in the app's own tracker."""
 
     id: str
-    issue_id: str
+    issue_id: str | None = None
     service_type: str | None = None
     display_name: str | None = None
     web_url: str | None = None

@@ -13,8 +13,9 @@ __all__ = ["ClientKey", "ClientKeyDsn", "ClientKeyRateLimit"]
 class ClientKeyDsn:
     """The DSN and per-endpoint ingest URLs of a client key."""
 
-    public: str
-    secret: str | None = None
+    public: str | None = None
+    #: The DSN with the secret key in it: readable, but left out of the repr.
+    secret: str | None = attrs.field(default=None, repr=False)
     csp: str | None = None
     security: str | None = None
     minidump: str | None = None
@@ -33,8 +34,8 @@ class ClientKeyDsn:
 class ClientKeyRateLimit:
     """At most ``count`` events per ``window`` seconds."""
 
-    window: int
-    count: int
+    window: int | None = None
+    count: int | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
 
@@ -43,17 +44,18 @@ class ClientKey:
     """A project's client key."""
 
     id: str
-    name: str
+    name: str | None = None
     label: str | None = None
-    public: str
-    secret: str | None = None
+    public: str | None = None
+    #: The secret key: readable, but left out of the repr.
+    secret: str | None = attrs.field(default=None, repr=False)
     #: An integer on the wire, unlike every other id.
-    project_id: int
-    is_active: bool = True
+    project_id: int | None = None
+    is_active: bool | None = None
     date_created: datetime | None = None
-    dsn: ClientKeyDsn
+    dsn: ClientKeyDsn | None = None
     #: None when the key is not rate limited.
     rate_limit: ClientKeyRateLimit | None = None
     browser_sdk_version: str | None = None
-    dynamic_sdk_loader_options: Mapping[str, Any] = attrs.field(factory=dict)
+    dynamic_sdk_loader_options: Mapping[str, Any] | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)

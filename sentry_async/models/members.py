@@ -16,8 +16,8 @@ class MemberUserEmail:
     """One e-mail address of a user account."""
 
     id: str | None = None
-    email: str
-    is_verified: bool = False
+    email: str | None = None
+    is_verified: bool | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
 
@@ -31,16 +31,16 @@ class MemberUser:
     email: str | None = None
     avatar_url: str | None = None
     avatar: Avatar | None = None
-    is_active: bool = True
-    is_managed: bool = False
-    is_superuser: bool = False
-    is_staff: bool = False
-    has_password_auth: bool = False
-    has2fa: bool = False
+    is_active: bool | None = None
+    is_managed: bool | None = None
+    is_superuser: bool | None = None
+    is_staff: bool | None = None
+    has_password_auth: bool | None = None
+    has2fa: bool | None = None
     date_joined: datetime | None = None
     last_login: datetime | None = None
     last_active: datetime | None = None
-    emails: list[MemberUserEmail] = attrs.field(factory=list)
+    emails: list[MemberUserEmail] | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
 
@@ -59,25 +59,27 @@ class Member:
     """A member of an organization, or a pending invitation."""
 
     id: str
-    email: str
+    email: str | None = None
     name: str | None = None
     #: None for pending invitations: there is no account yet.
     user: MemberUser | None = None
     #: Organization role (``member``, ``admin``, ``manager``, ``owner``, ``billing``...), read
     #: from ``orgRole`` with a fallback to the legacy ``role`` key.
-    role: str
+    role: str | None = None
     role_name: str | None = None
-    pending: bool = False
-    expired: bool = False
+    pending: bool | None = None
+    expired: bool | None = None
     #: ``approved``, ``requested_to_be_invited`` or ``requested_to_join`` (plain ``str``).
     invite_status: str | None = None
     inviter_name: str | None = None
     #: Keys contain colons, e.g. ``sso:linked`` or ``idp:provisioned``.
-    flags: Mapping[str, bool] = attrs.field(factory=dict)
+    flags: Mapping[str, bool] | None = None
     date_created: datetime | None = None
-    #: Team slugs (details only).
-    teams: list[str] = attrs.field(factory=list)
-    team_roles: list[MemberTeamRole] = attrs.field(factory=list)
-    invite_link: str | None = None
+    #: Team slugs (details only). None means the answer did not say, not "no teams": never
+    #: send it back to ``members.update(teams=...)`` as ``[]``.
+    teams: list[str] | None = None
+    team_roles: list[MemberTeamRole] | None = None
+    #: Carries the invitation's token (anyone holding it can join): left out of the repr.
+    invite_link: str | None = attrs.field(default=None, repr=False)
     is_only_owner: bool | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)

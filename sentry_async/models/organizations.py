@@ -55,23 +55,23 @@ class Organization:
 
     id: str
     slug: str
-    name: str
-    date_created: datetime
+    name: str | None = None
+    date_created: datetime | None = None
     status: OrganizationStatus | None = None
     avatar: Avatar | None = None
     links: OrganizationLinks | None = None
-    is_early_adopter: bool = False
-    require_2fa: bool = False
+    is_early_adopter: bool | None = None
+    require_2fa: bool | None = None
     require_email_verification: bool | None = None
-    has_auth_provider: bool = False
+    has_auth_provider: bool | None = None
     allow_member_invite: bool | None = None
     allow_member_project_creation: bool | None = None
     allow_superuser_access: bool | None = None
-    features: list[str] = attrs.field(factory=list)
+    features: list[str] | None = None
     # Detailed shape only from here on.
     #: The caller's organization role (``orgRole``, falling back to the legacy ``role``).
     role: str | None = None
-    access: list[str] = attrs.field(factory=list)
+    access: list[str] | None = None
     quota: OrganizationQuota | None = None
     is_default: bool | None = None
     default_role: str | None = None
@@ -83,14 +83,14 @@ class Organization:
     data_scrubber_defaults: bool | None = None
     scrub_ip_addresses: bool | None = None
     scrape_javascript: bool | None = None
-    sensitive_fields: list[str] = attrs.field(factory=list)
-    safe_fields: list[str] = attrs.field(factory=list)
+    sensitive_fields: list[str] | None = None
+    safe_fields: list[str] | None = None
     store_crash_reports: int | None = None
     attachments_role: str | None = None
     debug_files_role: str | None = None
     events_member_admin: bool | None = None
     alerts_member_write: bool | None = None
     pending_access_requests: int | None = None
-    teams: list[Team] = attrs.field(factory=list)
-    projects: list[Project] = attrs.field(factory=list)
+    teams: list[Team] | None = None
+    projects: list[Project] | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)

@@ -36,61 +36,54 @@ class ProjectTeam:
 class Project:
     """A project, from the organization list or the project details endpoint.
 
-    List items omit ``status``, ``organization``, ``options`` and friends; those keep their
-    defaults. Everything else Sentry sends stays reachable in ``raw``.
+    List items omit ``status``, ``organization``, ``options`` and friends; those are None.
+    Only ``id`` and ``slug`` are required; everything else is None when absent, null or not
+    convertible, and everything Sentry sends stays reachable in ``raw``.
     """
 
     id: str
     slug: str
-    name: str
-    date_created: datetime
+    name: str | None = None
+    date_created: datetime | None = None
     #: Platform identifier such as ``python``. Sentry sends ``""`` for projects created without
     #: one; that is decoded as None, so "no platform" has a single spelling.
     platform: str | None = None
-    platforms: list[str] = attrs.field(factory=list)
+    platforms: list[str] | None = None
     #: None until the project receives its first event.
     first_event: datetime | None = None
-    first_transaction_event: bool = False
+    first_transaction_event: bool | None = None
     #: ``active``, ``pending_deletion``... (details only; plain ``str``: Sentry adds values).
     status: str | None = None
-    is_bookmarked: bool = False
-    is_member: bool = False
-    has_access: bool = False
+    is_bookmarked: bool | None = None
+    is_member: bool | None = None
+    has_access: bool | None = None
     is_public: bool | None = None
     is_internal: bool | None = None
     color: str | None = None
-    features: list[str] = attrs.field(factory=list)
-    access: list[str] = attrs.field(factory=list)
-    environments: list[str] = attrs.field(factory=list)
+    features: list[str] | None = None
+    access: list[str] | None = None
+    environments: list[str] | None = None
     #: The owning team; None for projects without one.
     team: ProjectTeam | None = None
-    teams: list[ProjectTeam] = attrs.field(factory=list)
+    teams: list[ProjectTeam] | None = None
     avatar: Avatar | None = None
     #: Raw ``sentry:*``, ``filters:*``... project options (details only).
-    options: Mapping[str, Any] = attrs.field(factory=dict)
+    options: Mapping[str, Any] | None = None
+    #: Summary of the owning organization (details only; None in list items). Decoded once,
+    #: with the project; if it cannot be decoded it is None and stays in ``raw``.
+    organization: "Organization | None" = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
-
-    @property
-    def organization(self) -> "Organization | None":
-        """Summary of the owning organization (details only).
-
-        Decoded from ``raw`` when read: it is large, rarely needed (you named the
-        organization to get here) and would double the cost of every ``projects.get``.
-        """
-        data = self.raw.get("organization")
-        if data is None:
-            return None
-        from ._converter import structurer
-        from .organizations import Organization
-
-        return structurer(Organization)(data)
 
 
 @attrs.frozen(kw_only=True)
 class ProjectUser:
-    """A user seen by a project's SDK events (not a Sentry account)."""
+    """A user seen by a project's SDK events (not a Sentry account).
 
-    id: str
+    Nothing is required: Sentry sends ``"id": null`` (or ``"None"``) for users known only
+    from event data, and some rows carry only ``username`` or ``email``.
+    """
+
+    id: str | None = None
     #: ``email:...``, ``id:...``, ``username:...`` or ``ip:...``: how the user is tagged.
     tag_value: str | None = None
     identifier: str | None = None
@@ -107,9 +100,10 @@ class ProjectUser:
 
 @attrs.frozen(kw_only=True)
 class TagValue:
-    """One value of a tag key, with how often and when it was seen."""
+    """One value of a tag key, with how often and when it was seen (``name`` may be absent
+    when Sentry sends only ``key`` and ``value``)."""
 
-    name: str
+    name: str | None = None
     key: str | None = None
     value: str | None = None
     count: int | None = None

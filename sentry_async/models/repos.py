@@ -23,7 +23,7 @@ class Repository:
     """A repository known to the organization."""
 
     id: str
-    name: str
+    name: str | None = None
     url: str | None = None
     provider: RepositoryProvider | None = None
     #: ``active``, ``disabled``, ``hidden``, ``pending_deletion``... (plain ``str``).

@@ -6,6 +6,8 @@ from typing import Any
 
 import attrs
 
+from .issues import IssueAssignee, IssueStatusDetails
+
 __all__ = [
     "Event",
     "EventIdResolution",
@@ -34,7 +36,7 @@ class Group:
 
     id: str
     short_id: str | None = None
-    title: str
+    title: str | None = None
     culprit: str | None = None
     permalink: str | None = None
     #: ``unresolved``, ``resolved``, ``ignored``... (plain ``str``).
@@ -42,13 +44,28 @@ class Group:
     substatus: str | None = None
     level: str | None = None
     #: Sentry sends this count as a string; it is decoded as an int.
-    count: int = 0
-    user_count: int = 0
+    count: int | None = None
+    user_count: int | None = None
     first_seen: datetime | None = None
     last_seen: datetime | None = None
     #: ``""`` is decoded as None, as for projects.
     platform: str | None = None
     project: GroupProject | None = None
+    #: Who the issue is assigned to (a user or a team); None when unassigned.
+    assigned_to: IssueAssignee | None = None
+    #: ``{"type", "value", "filename", "function", "title"...}``: what the issue is about.
+    metadata: Mapping[str, Any] | None = None
+    #: Details of the current status, e.g. ``{"inRelease": "1.2.0"}`` or an ignore window.
+    status_details: IssueStatusDetails | None = None
+    #: ``error``, ``performance``... (plain ``str``).
+    issue_category: str | None = None
+    issue_type: str | None = None
+    priority: str | None = None
+    num_comments: int | None = None
+    has_seen: bool | None = None
+    is_bookmarked: bool | None = None
+    is_subscribed: bool | None = None
+    is_public: bool | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
 
@@ -66,8 +83,8 @@ class Event:
     """An error event. Lean: entries, contexts, SDK data and the rest are in ``raw``."""
 
     #: Sentry's internal row id; ``event_id`` is the 32-hex id SDKs report.
-    id: str
-    event_id: str
+    id: str | None = None
+    event_id: str | None = None
     group_id: str | None = None
     project_id: str | None = None
     title: str | None = None
@@ -78,7 +95,16 @@ class Event:
     location: str | None = None
     date_created: datetime | None = None
     date_received: datetime | None = None
-    tags: list[EventTag] = attrs.field(factory=list)
+    tags: list[EventTag] | None = None
+    culprit: str | None = None
+    #: The user the SDK reported (``{"id", "email", "username", "ip_address"...}``), if any.
+    user: Mapping[str, Any] | None = None
+    #: ``{"browser": {...}, "os": {...}, "trace": {...}}`` as the SDK sent them.
+    contexts: Mapping[str, Any] | None = None
+    #: Stack traces, breadcrumbs, request... as ``{"type", "data"}`` objects; only in the
+    #: event details and in lists asked for with ``full=True``.
+    entries: list[Mapping[str, Any]] | None = None
+    metadata: Mapping[str, Any] | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
 
@@ -90,7 +116,7 @@ class ShortIdResolution:
     project_slug: str
     group_id: str
     short_id: str
-    group: Group
+    group: Group | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
 
@@ -102,5 +128,6 @@ class EventIdResolution:
     project_slug: str
     group_id: str
     event_id: str
-    event: Event
+    #: None when Sentry sent ``"event": {}`` or no event at all.
+    event: Event | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)

@@ -12,8 +12,8 @@ __all__ = ["ScimEmail", "ScimListResponse", "ScimMeta", "ScimName", "ScimUser"]
 class ScimEmail:
     """An e-mail address of a SCIM user."""
 
-    value: str
-    primary: bool = False
+    value: str | None = None
+    primary: bool | None = None
     #: Sentry always sends ``work``.
     type: str | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
@@ -45,13 +45,13 @@ class ScimUser:
     """
 
     id: str
-    user_name: str
-    emails: list[ScimEmail] = attrs.field(factory=list)
+    user_name: str | None = None
+    emails: list[ScimEmail] | None = None
     name: ScimName | None = None
     #: None when omitted, which Sentry does for Azure AD provisioning.
     active: bool | None = None
     sentry_org_role: str | None = None
-    schemas: list[str] = attrs.field(factory=list)
+    schemas: list[str] | None = None
     meta: ScimMeta | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
@@ -60,9 +60,9 @@ class ScimUser:
 class ScimListResponse:
     """One page of a SCIM list; decode ``resources`` items with the matching model."""
 
-    total_results: int
-    start_index: int = 1
-    items_per_page: int = 0
-    resources: list[Mapping[str, Any]] = attrs.field(factory=list)
-    schemas: list[str] = attrs.field(factory=list)
+    total_results: int | None = None
+    start_index: int | None = None
+    items_per_page: int | None = None
+    resources: list[Mapping[str, Any]] | None = None
+    schemas: list[str] | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)

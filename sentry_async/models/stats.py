@@ -17,10 +17,10 @@ class StatsGroup:
     ``"sum(quantity)"``; ``by`` maps each ``groupBy`` dimension to its value.
     """
 
-    by: Mapping[str, Any] = attrs.field(factory=dict)
-    totals: Mapping[str, float | int] = attrs.field(factory=dict)
+    by: Mapping[str, Any] | None = None
+    totals: Mapping[str, float | int] | None = None
     #: One number per entry of ``StatsV2.intervals``.
-    series: Mapping[str, list[float | int]] = attrs.field(factory=dict)
+    series: Mapping[str, list[float | int]] | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
 
@@ -28,8 +28,8 @@ class StatsGroup:
 class StatsV2:
     """Outcome counts over time, grouped as requested."""
 
-    start: datetime
-    end: datetime
-    intervals: list[datetime] = attrs.field(factory=list)
-    groups: list[StatsGroup] = attrs.field(factory=list)
+    start: datetime | None = None
+    end: datetime | None = None
+    intervals: list[datetime] | None = None
+    groups: list[StatsGroup] | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)

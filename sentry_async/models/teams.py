@@ -17,16 +17,16 @@ class Team:
 
     id: str
     slug: str
-    name: str
+    name: str | None = None
     date_created: datetime | None = None
-    is_member: bool = False
+    is_member: bool | None = None
     #: The caller's role in the team (``contributor``, ``admin``...), None when not a member.
     team_role: str | None = None
-    has_access: bool = False
-    is_pending: bool = False
+    has_access: bool | None = None
+    is_pending: bool | None = None
     member_count: int | None = None
     #: Keys contain colons, e.g. ``idp:provisioned``.
-    flags: Mapping[str, bool] = attrs.field(factory=dict)
-    access: list[str] = attrs.field(factory=list)
+    flags: Mapping[str, bool] | None = None
+    access: list[str] | None = None
     avatar: Avatar | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)

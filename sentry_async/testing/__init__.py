@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         ServiceHook,
         Team,
     )
+    from ._records_issues import Deploy, Issue, IssueEvent, Release
     from ._regions import FakeSentryRegions, LoopbackResolver
     from ._server import FakeSentry
     from ._thread import serve_in_thread
@@ -52,6 +53,7 @@ _WHERE = {
     "FakeSentryRegions": "_regions",
     "LoopbackResolver": "_regions",
     "serve_in_thread": "_thread",
+    **dict.fromkeys(["Deploy", "Issue", "IssueEvent", "Release"], "_records_issues"),
     **dict.fromkeys(
         [
             "ClientKey",
@@ -85,6 +87,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "ClientKey",
     "Counters",
+    "Deploy",
     "ExternalIssue",
     "FakeOrg",
     "FakeSentry",
@@ -93,12 +96,15 @@ __all__ = [
     "FaultKind",
     "FaultPlan",
     "Installation",
+    "Issue",
+    "IssueEvent",
     "LoggedRequest",
     "LoopbackResolver",
     "Member",
     "Project",
     "RateLimitConfig",
     "Relay",
+    "Release",
     "Repo",
     "RouteLimit",
     "ServiceHook",

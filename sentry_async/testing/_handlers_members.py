@@ -1,7 +1,22 @@
-"""Organization members: list, invite (409 on a known email), details, role/team edits, removal."""
+"""Organization members: list, invite (409 on a known email), details, role/team edits, removal.
+
+Behaviour taken from Sentry's member index and details endpoints:
+
+- the list's ``query`` is split into ``key:value`` tokens and free text. ``email:`` (the
+  invite or account e-mail), ``role:``, ``id:``, ``user.id:``, ``isInvited:``,
+  ``has2fa:`` and ``ssoLinked:`` filter (several values of one key: any of them;
+  ``true`` among the values means true); free text matches e-mail, name or username,
+  case-insensitively; any other key gives an empty list, as in Sentry. Sentry's e-mail
+  match is exact as the database compares it; here it is exact too.
+- a PUT without ``teams`` (or ``teamRoles``) removes the member from every team: current
+  Sentry rebuilds memberships from the body on every PUT. Releases before about 23.x only
+  touched teams when ``teams`` was sent; the fake follows current Sentry.
+- invites and PUTs read ``orgRole``, then ``role``.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ._http import ApiError, Ctx, Reply, field_error, json_reply, no_content
@@ -19,7 +34,50 @@ _LAST_OWNER = "You cannot remove the only remaining owner of the organization."
 
 
 async def list_members(ctx: Ctx) -> Reply:
-    return paged_reply(ctx, list(ctx.org.members.values()), member_json)
+    members = list(ctx.org.members.values())
+    query = ctx.query.get("query")
+    if query:
+        for key, values in _tokens(query).items():
+            members = [m for m in members if _matches(m, key, values)]
+    return paged_reply(ctx, members, member_json)
+
+
+def _tokens(query: str) -> dict[str, list[str]]:
+    """Sentry's query tokens: ``key:value`` pairs (values may be quoted) and free text."""
+    tokens: dict[str, list[str]] = {}
+    for found in _TOKEN.finditer(query):
+        key, value, word = found.group(1), found.group(2), found.group(3)
+        if key is not None:
+            tokens.setdefault(key, []).append(value.strip('"'))
+        else:
+            tokens.setdefault("query", []).append(word.strip('"'))
+    return tokens
+
+
+_TOKEN = re.compile(r'(\w[\w.]*):("[^"]*"|\S*)|("[^"]*"|\S+)')
+
+
+def _matches(member: Member, key: str, values: list[str]) -> bool:
+    truth = "true" in values
+    if key == "email":
+        return member.email in values
+    if key == "role":
+        return member.role in values
+    if key == "id":
+        return member.id in values
+    if key == "user.id":
+        return member.user_id is not None and member.user_id in values
+    if key == "isInvited":
+        return member.pending is truth
+    if key == "has2fa":
+        return (not member.pending and member.has_2fa) is truth
+    if key == "ssoLinked":
+        return member.sso_linked is truth
+    if key == "query":
+        text = " ".join(values).casefold()
+        names = (member.email, member.name, member.username or "")
+        return any(text in name.casefold() for name in names)
+    return False
 
 
 def _role(body: dict[str, Any]) -> str | None:
@@ -72,8 +130,8 @@ async def update_member(ctx: Ctx) -> Reply:
         raise ApiError(403, {"detail": "You cannot demote the last owner of the organization."})
     if role is not None:
         member.role = role
-    if teams is not None:
-        member.teams = teams
+    # Current Sentry rebuilds team memberships on every PUT: no ``teams`` means none.
+    member.teams = teams if teams is not None else []
     return json_reply(member_json(member, detailed=True))
 
 

@@ -16,6 +16,10 @@ __all__ = ["ROUTES"]
 
 async def list_organizations(ctx: Ctx) -> Reply:
     org = ctx.org
+    if ctx.query.get("owner"):
+        # As Sentry: the orgs the user owns, wrapped and unpaged. The fake's token owns its org.
+        summary = org_json(org, detailed=False, base_url=ctx.base_url)
+        return json_reply([{"organization": summary, "singleOwner": True}])
     return paged_reply(ctx, [org], lambda o: org_json(o, detailed=False, base_url=ctx.base_url))
 
 
@@ -47,7 +51,13 @@ async def list_teams(ctx: Ctx) -> Reply:
 
 
 async def list_environments(ctx: Ctx) -> Reply:
-    # Not paginated on Sentry: a plain list.
+    # Not paginated on Sentry: a plain list. The fake hides no environment.
+    visibility = ctx.query.get("visibility", "active")
+    if visibility not in ("active", "hidden", "all"):
+        detail = "Invalid value for 'visibility', valid values are: 'active', 'all', 'hidden'"
+        raise ApiError(400, {"detail": detail})
+    if visibility == "hidden":
+        return json_reply([])
     envs = [{"id": str(n + 1), "name": name} for n, name in enumerate(ctx.org.environments)]
     return json_reply(envs)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._handlers_keys import key_rate_limit
 from ._http import Ctx, Reply, field_error, json_reply, no_content, not_found
 from ._lookup import project_of
 from ._pagination import paged_reply
@@ -42,14 +43,21 @@ async def list_tag_values(ctx: Ctx) -> Reply:
 
 async def list_keys(ctx: Ctx) -> Reply:
     project = project_of(ctx)
-    return paged_reply(ctx, ctx.org.keys_of(project), lambda key: key_json(key, ctx.org))
+    keys = ctx.org.keys_of(project)
+    status = ctx.query.get("status")
+    if status in ("active", "inactive"):
+        keys = [key for key in keys if key.is_active == (status == "active")]
+    return paged_reply(ctx, keys, lambda key: key_json(key, ctx.org))
 
 
 async def create_key(ctx: Ctx) -> Reply:
     project = project_of(ctx)
     body = await ctx.body()
     label = string(body, "name", max_length=64) or "Default"
+    rate_limit = key_rate_limit(body)
     key = ctx.org.add_key(project, label)
+    if rate_limit is not None:
+        key.rate_limit = rate_limit
     ctx.created["key"] += 1
     return json_reply(key_json(key, ctx.org), status=201)
 

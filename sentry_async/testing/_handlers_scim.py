@@ -1,6 +1,12 @@
 """SCIM v2 Users: startIndex/count paging, ``userName eq`` filter, PatchOp deactivation.
 
 SCIM sees approved members only, ordered by email; every error uses the SCIM envelope.
+
+As in Sentry's SCIM member endpoints: a POST reads only ``userName`` and ``sentryOrgRole``
+(``name``, ``emails`` and ``active`` are accepted and ignored; answers always carry the
+``N/A`` name); a PATCH acts on its first operation alone: a deactivation removes the
+member (204), anything else (``active: true`` included) answers 400 "Invalid Patch
+Operation.". Not modelled: partnership-managed members (403 in Sentry).
 """
 
 from __future__ import annotations
@@ -134,19 +140,17 @@ async def put_user(ctx: Ctx) -> Reply:
 
 
 def _deactivates(operation: Any) -> bool:
-    """True for a deactivation, False for a no-op ``active: true``; raises for anything else."""
+    """True for ``replace`` of ``active`` with false (either spelling IdPs use)."""
     if not isinstance(operation, dict) or str(operation.get("op", "")).lower() != "replace":
-        raise scim_error(400, "Invalid Patch Operation.")
+        return False
     path, value = operation.get("path"), operation.get("value")
-    if path is None and isinstance(value, dict) and set(value) == {"active"}:
-        value = value["active"]
+    if isinstance(value, dict):
+        value = value.get("active")
     elif path != "active":
-        raise scim_error(400, "Invalid Patch Operation.")
+        return False
     if isinstance(value, str) and value.lower() in ("true", "false"):
         value = value.lower() == "true"  # Azure AD sends "False"
-    if not isinstance(value, bool):
-        raise scim_error(400, "Invalid Patch Operation.")
-    return not value
+    return value is False
 
 
 async def patch_user(ctx: Ctx) -> Reply:
@@ -155,10 +159,11 @@ async def patch_user(ctx: Ctx) -> Reply:
     operations = body.get("Operations")
     if not isinstance(operations, list) or not 0 < len(operations) <= 100:
         raise scim_error(400, "Invalid Patch Operation.")
-    if any([_deactivates(op) for op in operations]):  # validate every op before acting
-        _remove(ctx, member)
-        return no_content()
-    return json_reply(scim_user_json(member))
+    # Sentry decides on the first operation: deactivation is the only one it supports.
+    if not _deactivates(operations[0]):
+        raise scim_error(400, "Invalid Patch Operation.")
+    _remove(ctx, member)
+    return no_content()
 
 
 def _remove(ctx: Ctx, member: Member) -> None:

@@ -6,7 +6,7 @@ import bisect
 import secrets
 import time
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ._records import (
     ClientKey,
@@ -19,6 +19,9 @@ from ._records import (
     ServiceHook,
     Team,
 )
+
+if TYPE_CHECKING:
+    from ._records_issues import Issue, Release
 
 __all__ = ["ChildFactory", "FakeOrg"]
 
@@ -78,6 +81,8 @@ class FakeOrg:
         self.children: ChildFactory | None = None
         self._version = 0
         self._next_id = 1000
+        self._issues: dict[str, Issue] | None = None
+        self._releases: dict[str, Release] | None = None
 
     @classmethod
     def generate(cls, slug: str = "acme", **options: Any) -> FakeOrg:
@@ -262,6 +267,74 @@ class FakeOrg:
         )
         installation.external_issues.append(issue)
         return issue
+
+    # -- issues and releases -----------------------------------------------------------------
+
+    @property
+    def issues(self) -> dict[str, Issue]:
+        """Issues by id: synthesised from the projects on first read, then kept and mutated."""
+        if self._issues is None:
+            from ._synth_issues import generate_issues
+
+            self._issues = generate_issues(self)
+        return self._issues
+
+    @property
+    def releases(self) -> dict[str, Release]:
+        """Releases by version (the projects' latest releases on first read)."""
+        if self._releases is None:
+            from ._synth_issues import generate_releases
+
+            self._releases = generate_releases(self)
+        return self._releases
+
+    def add_issue(
+        self,
+        project: Project,
+        title: str,
+        *,
+        level: str = "error",
+        culprit: str = "app.main in handle",
+        events: int = 1,
+    ) -> Issue:
+        """Add an unresolved issue with ``events`` events (newest ``now``)."""
+        from ._records_issues import Issue
+        from ._synth_issues import new_event
+
+        issue_id = str(8_000_000 + len(self.issues))
+        while issue_id in self.issues:
+            issue_id = str(int(issue_id) + 1)
+        count = sum(1 for i in self.issues.values() if i.project is project)
+        issue = Issue(
+            id=issue_id,
+            project=project,
+            short_id=f"{project.slug.upper()}-{count + 1:X}",
+            title=title,
+            culprit=culprit,
+            level=level,
+            error_type=title.split(":", 1)[0],
+            first_seen=self.now - 3600 * events,
+            last_seen=self.now,
+        )
+        issue.events = [new_event(self, issue, n, self.now - 3600 * n) for n in range(events)]
+        issue.count, issue.user_count = events, 1
+        self.issues[issue.id] = issue
+        return issue
+
+    def add_release(self, version: str, projects: Iterable[Project]) -> Release:
+        """Add a release (or return the existing one with ``projects`` added)."""
+        from ._records_issues import Release
+
+        release = self.releases.get(version)
+        if release is None:
+            release = Release(
+                version=version, id=len(self.releases) + 1, date_created=self.now, projects=[]
+            )
+            self.releases[version] = release
+        for project in projects:
+            if project not in release.projects:
+                release.projects.append(project)
+        return release
 
     def _touch(self) -> None:
         self._version += 1

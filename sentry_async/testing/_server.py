@@ -22,14 +22,18 @@ from aiohttp import web
 
 from . import (
     _handlers_integrations,
+    _handlers_issues,
+    _handlers_keys,
     _handlers_members,
     _handlers_org,
     _handlers_project_data,
     _handlers_projects,
     _handlers_regions,
+    _handlers_releases,
     _handlers_resolve,
     _handlers_scim,
     _handlers_stats,
+    _handlers_teams,
 )
 from ._counters import Counters, LoggedRequest
 from ._faults import Fault, FaultKind, FaultPlan
@@ -49,6 +53,10 @@ ROUTES: list[Route] = [
     *_handlers_project_data.ROUTES,
     *_handlers_integrations.ROUTES,
     *_handlers_scim.ROUTES,
+    *_handlers_teams.ROUTES,
+    *_handlers_issues.ROUTES,
+    *_handlers_releases.ROUTES,
+    *_handlers_keys.ROUTES,
 ]
 UNMATCHED = "<unmatched>"
 _log = logging.getLogger(__name__)

@@ -39,7 +39,7 @@ def load(name: str) -> ModuleType:
 
 @pytest.fixture(scope="module")
 def examples() -> Iterator[dict[str, ModuleType]]:
-    names = ("aiohttp_app", "webhook_receiver", "scim_worker")
+    names = ("aiohttp_app", "webhook_receiver", "scim_worker", "starlette_receiver", "triage_bot")
     yield {name: load(name) for name in names}
     for name in names:
         sys.modules.pop(f"example_{name}", None)
@@ -216,6 +216,100 @@ async def test_receiver_main_runs(fake: FakeSentry, sentry: SentryClient) -> Non
     assert "webhook refused" in err
 
 
+# --------------------------------------------------------------------------- Starlette receiver
+
+
+async def asgi(
+    app: Any, method: str, path: str, headers: dict[str, str], body: bytes = b""
+) -> tuple[int, Any]:
+    """One request through an ASGI app, as a server would hand it over (no network)."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+    incoming = [{"type": "http.request", "body": body, "more_body": False}]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    data = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return int(status), json.loads(data) if data else None
+
+
+async def test_starlette_receiver_verifies_all_three_schemes(
+    examples: dict[str, ModuleType], fake: FakeSentry, sentry: SentryClient
+) -> None:
+    mod = examples["starlette_receiver"]
+    hook = await sentry.projects.create_hook(
+        "acme", fake.org.projects[2].slug, url="https://r.example/h", events=["event.alert"]
+    )
+    assert hook.secret
+    app = mod.create_app(client_secret="app-client-secret", hook_secrets={hook.id: hook.secret})
+    body = json.dumps({"action": "triggered", "data": {"event": {"title": "Boom ü"}}}).encode()
+
+    hook_headers = {
+        "X-ServiceHook-Signature": sign(body, hook.secret),
+        "X-ServiceHook-GUID": hook.id,
+    }
+    assert (await asgi(app, "POST", "/sentry/webhook", hook_headers, body))[0] == 200
+    assert (await asgi(app, "POST", "/sentry/webhook", hook_headers, body + b" "))[0] == 401
+    app_headers = {"Sentry-Hook-Signature": sign(body, "app-client-secret")}
+    assert (await asgi(app, "POST", "/sentry/webhook", app_headers, body))[0] == 200
+
+    link = json.dumps({"fields": {"title": "Crash on pay"}, "issueId": "7"}).encode()
+    link_headers = {"Sentry-App-Signature": sign(link, "app-client-secret")}
+    status, created = await asgi(app, "POST", "/sentry/issue-link", link_headers, link)
+    assert status == 201 and created["title"] == "Crash on pay"
+    wrong = {"Sentry-App-Signature": sign(link, hook.secret)}
+    assert (await asgi(app, "POST", "/sentry/issue-link", wrong, link))[0] == 401
+
+    # The select-options GET: empty body, signature of the empty string.
+    empty = {"Sentry-App-Signature": sign(b"", "app-client-secret")}
+    status, choices = await asgi(app, "GET", "/sentry/options", empty)
+    assert status == 200 and choices[0] == {"label": "Ops", "value": "ops"}
+    assert (await asgi(app, "GET", "/sentry/options", {}))[0] == 401
+
+    deliveries: list[Any] = app.state.deliveries
+    assert [d.scheme for d in deliveries] == [
+        "service_hook",
+        "integration",
+        "sentry_app",
+        "sentry_app",
+    ]
+    assert deliveries[0].json()["data"]["event"]["title"] == "Boom ü"
+    assert deliveries[-1].json() is None
+
+
+def test_starlette_receiver_from_env(
+    examples: dict[str, ModuleType], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mod = examples["starlette_receiver"]
+    monkeypatch.setenv("SENTRY_CLIENT_SECRET", "")
+    monkeypatch.setenv("SENTRY_HOOK_SECRETS", "")
+    with pytest.raises(SystemExit, match="SENTRY_CLIENT_SECRET"):
+        mod.app_from_env()
+    monkeypatch.setenv("SENTRY_HOOK_SECRETS", "guid-1=s1, guid-2 = s2")
+    app = mod.app_from_env()
+    assert app.state.hook_secrets == {"guid-1": "s1", "guid-2": "s2"}
+    assert app.state.client_secret is None
+
+
 # --------------------------------------------------------------------------- SCIM worker
 
 
@@ -301,4 +395,89 @@ async def test_worker_main_runs(fake: FakeSentry) -> None:
         "Invite(email='cli.hire@acme.example', role='member'): invited",
     ]
     assert fake.org.member_by_email("cli.hire@acme.example") is not None
+    assert TOKEN not in out.decode() + err.decode()
+
+
+# --------------------------------------------------------------------------- triage bot
+
+
+def a_user(fake: FakeSentry) -> Any:
+    return next(m for m in fake.org.members.values() if not m.pending)
+
+
+async def test_bot_assigns_resolves_and_records_a_deploy(
+    examples: dict[str, ModuleType], fake: FakeSentry, sentry: SentryClient
+) -> None:
+    mod = examples["triage_bot"]
+    project = fake.org.projects[0]
+    quiet = fake.org.add_issue(project, "Warning: quiet", events=1)
+    noisy = fake.org.add_issue(project, "KeyError: 'cart'", events=3)
+    noisy.count = 10_000
+    user = a_user(fake)
+
+    result = await mod.triage(
+        sentry,
+        "acme",
+        project=project.slug,
+        assignee=user.email,
+        release="bot@1.0.0+b7",
+        environment="production",
+    )
+
+    assert result.unresolved[0].id == noisy.id
+    assert quiet.id in {i.id for i in result.unresolved}
+    assert (noisy.status, noisy.assigned_to) == ("resolved", f"user:{user.user_id}")
+    assert noisy.status_details == {"inRelease": "bot@1.0.0+b7"}
+    assert quiet.status == "unresolved"
+    release = fake.org.releases["bot@1.0.0+b7"]
+    assert [(d.environment, d.name) for d in release.deploys] == [
+        ("production", "bot@1.0.0+b7 to production")
+    ]
+
+
+@pytest.mark.parametrize(("kind", "posts"), [(FaultKind.APPLIED_THEN_500, 1), (FaultKind.DROP, 2)])
+async def test_bot_never_records_a_deploy_twice(
+    examples: dict[str, ModuleType],
+    fake: FakeSentry,
+    sentry: SentryClient,
+    kind: FaultKind,
+    posts: int,
+) -> None:
+    mod = examples["triage_bot"]
+    route = "POST /organizations/{org}/releases/{version}/deploys/"
+    fake.faults.fail_next(route, 1, kind)
+    project = fake.org.projects[1]
+    result = await mod.triage(
+        sentry,
+        "acme",
+        project=project.slug,
+        assignee=a_user(fake).email,
+        release="bot@2.0",
+        environment="staging",
+    )
+    assert result.deploy is not None
+    assert len(fake.org.releases["bot@2.0"].deploys) == 1
+    assert fake.counters.by_route[route] == posts
+
+
+async def test_bot_main_runs(fake: FakeSentry) -> None:
+    project = fake.org.projects[2]
+    fake.org.add_issue(project, "RuntimeError: boom", events=2)
+    env = child_env(SENTRY_URL=fake.url, SENTRY_AUTH_TOKEN=TOKEN, SENTRY_ORG="acme")
+    proc = await start_script(
+        "triage_bot",
+        "--project",
+        project.slug,
+        "--assignee",
+        a_user(fake).email,
+        "--release",
+        "cli@3.1",
+        env=env,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=30)
+    assert proc.returncode == 0, err.decode()
+    lines = out.decode().splitlines()
+    assert lines[0].startswith("unresolved: ")
+    assert lines[1].startswith(f"resolved: {project.slug.upper()}-")
+    assert lines[-1] == "deploy: cli@3.1 to production (production)"
     assert TOKEN not in out.decode() + err.decode()

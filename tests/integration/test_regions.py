@@ -21,11 +21,7 @@ import aiohttp
 import pytest
 import trustme
 
-from sentry_async import NotFound, SentryClient
-from sentry_async.endpoints._all_regions import AllRegionsPaginator
-from sentry_async.models import Organization
-from sentry_async.models._converter import structurer
-from sentry_async.route import Route
+from sentry_async import NotFound, PaginationError, SentryClient
 from sentry_async.testing import (
     FakeOrg,
     FakeSentry,
@@ -139,28 +135,29 @@ async def test_fifty_concurrent_first_calls_for_one_org_cause_one_lookup() -> No
 
 async def test_organizations_are_listed_from_every_region() -> None:
     async with cloud() as fake, client(fake.url) as sentry:
-        route = Route("GET", "/organizations/", "/organizations/")
         # The main host alone misses the orgs of the other region.
         alone = await sentry.request("GET", "/organizations/")
         assert [org["slug"] for org in alone] == ["acme"]
-        every = AllRegionsPaginator(
-            sentry._session, route, structurer(Organization), identity=lambda org: org.id
-        )
-        assert [org.slug for org in await every.collect()] == ["acme", "euro"]
-        pages = [page async for page in every.pages()]
+        orgs = sentry.organizations.list()
+        assert [org.slug for org in await orgs.collect()] == ["acme", "euro"]
+        pages = [page async for page in orgs.pages()]
         assert [(p.cursor, p.next_cursor, [o.slug for o in p.items]) for p in pages] == [
             ("us|", "de|", ["acme"]),
             ("de|", None, ["euro"]),
         ]
-        resumed = AllRegionsPaginator(
-            sentry._session,
-            route,
-            structurer(Organization),
-            identity=lambda org: org.id,
-            cursor="de|",
-        )
+        resumed = sentry.organizations.list(cursor="de|")
         assert [org.slug for org in await resumed.collect()] == ["euro"]
         assert fake.control.counters.by_route[LISTING] == 1
+        # Two full listings ask both regions; the resumed one asks de only.
+        assert fake.region("us").counters.by_route["GET /organizations/"] == 2
+        assert fake.region("de").counters.by_route["GET /organizations/"] == 3
+
+
+async def test_a_cursor_naming_a_region_no_longer_listed_is_refused() -> None:
+    async with cloud() as fake, client(fake.url) as sentry:
+        with pytest.raises(PaginationError, match="region 'fr'"):
+            await sentry.organizations.list(cursor="fr|abc").collect()
+        assert fake.region("us").counters.requests == 0
 
 
 async def test_a_hostile_region_url_is_ignored_and_never_reached(

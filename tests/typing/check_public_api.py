@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sentry_async import (
     AmbiguousWriteError,
     NotFound,
     Page,
     Paginator,
+    RawResponse,
     RetryPolicy,
     SentryClient,
     fan_out,
     gather_bounded,
 )
-from sentry_async.models import Member, Organization, Project
+from sentry_async.models import (
+    Deploy,
+    Environment,
+    Event,
+    Group,
+    IssueChanges,
+    Member,
+    Organization,
+    Project,
+    Release,
+    Team,
+)
 
 
 async def typed_usage() -> None:
@@ -46,3 +60,24 @@ async def typed_usage() -> None:
             del status
         view: SentryClient = s.with_options(timeout=120.0)
         del org, members, results, view
+        await coverage_usage(s)
+
+
+async def coverage_usage(s: SentryClient) -> None:
+    orgs: list[Organization] = await s.organizations.list(owner=True).collect()
+    envs: list[Environment] = await s.organizations.list_environments("acme")
+    teams: Paginator[Team] = s.teams.list("acme")
+    added: Team | None = await s.teams.add_member("acme", "web", 42)
+    issues: Paginator[Group] = s.issues.list("acme", project=[1, 2], per_page=25)
+    async for page in issues.pages():
+        hits: int | None = page.hits
+        del hits
+    issue: Group = await s.issues.update("acme", "1", status="resolved", assigned_to=None)
+    changes: IssueChanges | None = await s.issues.bulk_update("acme", ids=[1, "2"], has_seen=True)
+    event: Event = await s.issues.get_event("acme", issue.id, "oldest")
+    release: Release = await s.releases.create("acme", version="1.0", projects=["web"])
+    deploy: Deploy = await s.releases.create_deploy("acme", release.version, environment="prod")
+    raw: RawResponse = await s.request_raw("GET", "/organizations/")
+    cursor: str | None = raw.next_cursor
+    anything: Paginator[Any] = s.paginate("/organizations/acme/monitors/", cursor=cursor)
+    del orgs, envs, teams, added, changes, event, deploy, anything

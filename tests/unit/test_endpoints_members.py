@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import Any
 
 import pytest
-from aioresponses import aioresponses
+from aioresponses import CallbackResult, aioresponses
 
 from sentry_async import SentryClient
 from sentry_async.errors import BadRequest, NotFound
@@ -40,7 +43,8 @@ async def test_list_pages_and_keeps_pending_invites(
     joined, invited = members
     assert joined.user is not None and joined.user.username == "aokafor"
     assert (invited.id, invited.email, invited.user) == ("731", "newhire@northwind.example", None)
-    assert (invited.role, invited.pending, invited.teams) == ("member", True, [])
+    # The list leaves ``teams`` out: None ("not said"), never [] ("no teams").
+    assert (invited.role, invited.pending, invited.teams) == ("member", True, None)
     assert invited.flags["sso:linked"] is False
 
 
@@ -83,6 +87,7 @@ async def test_add_invites_with_org_role_and_teams(
     assert (request.method, request.path, request.query) == ("POST", MEMBERS, [])
     assert request.json == {
         "email": "newhire@northwind.example",
+        "role": "member",
         "orgRole": "member",
         "teams": ["payments", "platform"],
     }
@@ -94,7 +99,11 @@ async def test_add_without_teams_sends_no_teams_and_the_default_role(
 ) -> None:
     mocked.post(at(MEMBERS), status=201, payload=payloads.member_pending())
     await sentry.members.add(ORG, email="newhire@northwind.example")
-    assert the_one(mocked).json == {"email": "newhire@northwind.example", "orgRole": "member"}
+    assert the_one(mocked).json == {
+        "email": "newhire@northwind.example",
+        "role": "member",
+        "orgRole": "member",
+    }
 
 
 async def test_add_refuses_bad_arguments_before_any_request(
@@ -126,7 +135,7 @@ async def test_update_sends_only_the_role(sentry: SentryClient, mocked: aiorespo
 
     request = the_one(mocked)
     assert (request.method, request.path) == ("PUT", f"{MEMBERS}730/")
-    assert request.json == {"orgRole": "manager"}
+    assert request.json == {"role": "manager", "orgRole": "manager"}
     assert member.role == "manager"
 
 
@@ -141,7 +150,7 @@ async def test_update_sends_role_and_an_empty_team_list(
 ) -> None:
     mocked.put(at(f"{MEMBERS}730/"), payload=payloads.member(role="billing"))
     await sentry.members.update(ORG, 730, role="billing", teams=[])
-    assert the_one(mocked).json == {"orgRole": "billing", "teams": []}
+    assert the_one(mocked).json == {"role": "billing", "orgRole": "billing", "teams": []}
 
 
 async def test_update_refuses_a_single_string_of_teams(
@@ -169,3 +178,61 @@ async def test_get_unknown_member_is_not_found(sentry: SentryClient, mocked: aio
     with pytest.raises(NotFound) as info:
         await sentry.members.get(ORG, 999)
     assert info.value.route == "/organizations/{org}/members/{member_id}/"
+
+
+# Three servers, as Sentry releases differ: the member is created from whichever key the
+# server reads, so the role asked for must be in every one of them.
+Server = Callable[..., CallbackResult]
+
+
+def _reads(key: str) -> Server:
+    def server(url: Any, **kwargs: Any) -> CallbackResult:
+        body = json.loads(kwargs["data"])
+        role = body.get(key, "member")  # the field's default on those servers
+        answer = payloads.member_pending()
+        answer["role"] = answer["orgRole"] = role
+        return CallbackResult(status=201, payload=answer)
+
+    return server
+
+
+def _requires_role(url: Any, **kwargs: Any) -> CallbackResult:
+    body = json.loads(kwargs["data"])
+    if "role" not in body:
+        return CallbackResult(status=400, payload={"role": ["This field is required."]})
+    answer = payloads.member_pending()
+    answer["role"] = answer["orgRole"] = body["role"]
+    return CallbackResult(status=201, payload=answer)
+
+
+@pytest.mark.parametrize(
+    "server", [_reads("role"), _reads("orgRole"), _requires_role], ids=["role", "orgRole", "req"]
+)
+async def test_add_applies_the_role_on_servers_reading_either_key(
+    sentry: SentryClient, mocked: aioresponses, server: Server
+) -> None:
+    mocked.post(at(MEMBERS), callback=server)
+    member = await sentry.members.add(ORG, email="lead@northwind.example", role="admin")
+    assert member.role == "admin"
+
+
+@pytest.mark.parametrize(
+    "server", [_reads("role"), _reads("orgRole"), _requires_role], ids=["role", "orgRole", "req"]
+)
+async def test_update_applies_the_role_on_servers_reading_either_key(
+    sentry: SentryClient, mocked: aioresponses, server: Server
+) -> None:
+    mocked.put(at(f"{MEMBERS}731/"), callback=server)
+    member = await sentry.members.update(ORG, 731, role="manager")
+    assert member.role == "manager"
+
+
+async def test_add_answer_without_teams_gives_none_not_an_empty_list(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    answer = payloads.member_pending()
+    answer.pop("teams", None)
+    mocked.post(at(MEMBERS), status=201, payload=answer)
+    member = await sentry.members.add(ORG, email="newhire@northwind.example", teams=["platform"])
+    # Sending this back as ``teams=`` would strip the invite's teams if it were [].
+    assert member.teams is None

@@ -9,7 +9,7 @@ import pytest
 from aioresponses import aioresponses
 
 from sentry_async import SentryClient
-from sentry_async.errors import NotFound
+from sentry_async.errors import DecodeError, NotFound
 from tests import payloads
 
 from ._endpoint_helpers import NO_BODY, at, link, sent, the_one
@@ -294,9 +294,10 @@ async def test_stats_v2_grouped_by_project_has_no_series(
         ORG, field="sum(quantity)", group_by="project", project=-1, stats_period="3d"
     )
     assert ("project", "-1") in the_one(mocked).query
-    assert [(g.by["project"], g.totals["sum(quantity)"], g.series) for g in stats.groups] == [
-        (5102, 4410, {}),
-        (5188, 0, {}),
+    groups = stats.groups or []
+    assert [(g.by, g.totals, g.series) for g in groups] == [
+        ({"project": 5102}, {"sum(quantity)": 4410}, None),
+        ({"project": 5188}, {"sum(quantity)": 0}, None),
     ]
 
 
@@ -407,3 +408,76 @@ def test_list_client_keys_refuses_an_unknown_status(sentry: SentryClient) -> Non
     # Sentry would answer an empty list, indistinguishable from "no keys".
     with pytest.raises(ValueError, match="status"):
         sentry.organizations.list_client_keys(ORG, status="enabled")
+
+
+# --- list / environments ------------------------------------------------------------------
+
+
+async def test_list_pages_the_organizations_the_token_sees(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    mocked.get(
+        at("/organizations/"),
+        payload=[payloads.organization_summary()],
+        headers={"Link": link("/organizations/", "100:1:0", more=True)},
+    )
+    mocked.get(at("/organizations/"), payload=[payloads.organization_summary()])
+
+    orgs = await sentry.organizations.list(query="north").collect()
+
+    first, second = sent(mocked)
+    assert (first.method, first.path, first.query) == (
+        "GET",
+        "/organizations/",
+        [("query", "north")],
+    )
+    assert second.query == [("query", "north"), ("cursor", "100:1:0")]
+    assert [o.slug for o in orgs] == [ORG, ORG]
+
+
+async def test_list_owned_unwraps_the_single_unpaged_answer(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    wrapped = [{"organization": payloads.organization_summary(), "singleOwner": True}]
+    mocked.get(at("/organizations/"), payload=wrapped)
+
+    orgs = await sentry.organizations.list(owner=True).collect()
+
+    request = the_one(mocked)
+    assert request.query == [("owner", "1")]
+    assert [o.slug for o in orgs] == [ORG]
+    with pytest.raises(ValueError, match="single page"):
+        sentry.organizations.list(owner=True, per_page=10)
+
+
+async def test_list_owned_refuses_an_unwrapped_item(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    mocked.get(at("/organizations/"), payload=[payloads.organization_summary()])
+    with pytest.raises(DecodeError):
+        await sentry.organizations.list(owner=True).collect()
+
+
+@pytest.mark.parametrize(("visibility", "query"), [(None, []), ("all", [("visibility", "all")])])
+async def test_list_environments(
+    sentry: SentryClient,
+    mocked: aioresponses,
+    visibility: str | None,
+    query: list[tuple[str, str]],
+) -> None:
+    path = f"/organizations/{ORG}/environments/"
+    mocked.get(at(path), payload=[{"id": "1", "name": "Production"}, {"id": 2, "name": "qa"}])
+
+    envs = await sentry.organizations.list_environments(ORG, visibility=visibility)
+
+    request = the_one(mocked)
+    assert (request.method, request.path, request.query) == ("GET", path, query)
+    assert [(e.id, e.name) for e in envs] == [("1", "Production"), ("2", "qa")]
+
+
+async def test_list_environments_refuses_an_unknown_visibility(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    with pytest.raises(ValueError, match="visibility"):
+        await sentry.organizations.list_environments(ORG, visibility="visible")
+    assert sent(mocked) == []

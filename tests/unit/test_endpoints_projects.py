@@ -9,6 +9,7 @@ from aioresponses import aioresponses
 
 from sentry_async import SentryClient
 from sentry_async.errors import Forbidden, NotFound
+from sentry_async.models import ClientKeyRateLimit
 from tests import payloads
 
 from ._endpoint_helpers import NO_BODY, at, link, sent, the_one
@@ -385,3 +386,86 @@ async def test_hooks_without_the_feature_are_forbidden_with_a_list_detail(
     assert error.route == "/projects/{org}/{project}/hooks/"
     assert "You do not have that feature enabled" in str(error)
     assert len(sent(mocked)) == 1  # a 403 is final, even for a POST
+
+
+# --- events -------------------------------------------------------------------------------
+
+
+async def test_list_events_sends_full_only_when_true(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    path = f"{PROJECT}events/"
+    mocked.get(at(path), payload=[payloads.event()], repeat=True)
+
+    events = await sentry.projects.list_events(ORG, "checkout-api").collect()
+    await sentry.projects.list_events(ORG, "checkout-api", full=False, query="timeout").collect()
+    await sentry.projects.list_events(ORG, "checkout-api", full=True, per_page=50).collect()
+
+    plain, queried, full = sent(mocked)
+    assert (plain.method, plain.path, plain.query) == ("GET", path, [])
+    assert queried.query == [("query", "timeout")]
+    assert full.query == [("full", "1"), ("per_page", "50")]
+    assert events[0].tags[0].key == "environment"
+
+
+async def test_get_event_encodes_the_id(sentry: SentryClient, mocked: aioresponses) -> None:
+    mocked.get(at(f"{PROJECT}events/c0ffee00c0ffee00c0ffee00c0ffee00/"), payload=payloads.event())
+    mocked.get(at(f"{PROJECT}events/..%2Fkeys/"), payload=payloads.event())
+    event = await sentry.projects.get_event(ORG, "checkout-api", "c0ffee00c0ffee00c0ffee00c0ffee00")
+    await sentry.projects.get_event(ORG, "checkout-api", "../keys")
+    first, second = sent(mocked)
+    assert first.path == f"{PROJECT}events/c0ffee00c0ffee00c0ffee00c0ffee00/"
+    assert second.path == f"{PROJECT}events/..%2Fkeys/"
+    assert event.event_id == "c0ffee00c0ffee00c0ffee00c0ffee00"
+
+
+# --- client keys --------------------------------------------------------------------------
+
+KEYS = f"{PROJECT}keys/"
+KEY_ID = "d41d8cd98f00b204e9800998ecf8427e"
+
+
+async def test_list_keys_filters_by_status(sentry: SentryClient, mocked: aioresponses) -> None:
+    mocked.get(at(KEYS), payload=[payloads.client_key()], repeat=True)
+    keys = await sentry.projects.list_keys(ORG, "checkout-api").collect()
+    await sentry.projects.list_keys(ORG, "checkout-api", status="inactive").collect()
+    plain, inactive = sent(mocked)
+    assert (plain.method, plain.path, plain.query) == ("GET", KEYS, [])
+    assert inactive.query == [("status", "inactive")]
+    assert keys[0].id == KEY_ID and keys[0].project_id == 5102
+    with pytest.raises(ValueError, match="status"):
+        sentry.projects.list_keys(ORG, "checkout-api", status="all")
+
+
+async def test_key_crud(sentry: SentryClient, mocked: aioresponses) -> None:
+    limited = payloads.client_key(rate_limit={"window": 60, "count": 1000})
+    mocked.get(at(f"{KEYS}{KEY_ID}/"), payload=payloads.client_key())
+    mocked.post(at(KEYS), status=201, payload=limited)
+    mocked.put(at(f"{KEYS}{KEY_ID}/"), payload=payloads.client_key())
+    mocked.delete(at(f"{KEYS}{KEY_ID}/"), status=204)
+
+    await sentry.projects.get_key(ORG, "checkout-api", KEY_ID)
+    created = await sentry.projects.create_key(
+        ORG, "checkout-api", name="ci", rate_limit=ClientKeyRateLimit(window=60, count=1000)
+    )
+    await sentry.projects.update_key(
+        ORG, "checkout-api", KEY_ID, name="Default", is_active=False, rate_limit=None
+    )
+    await sentry.projects.delete_key(ORG, "checkout-api", KEY_ID)
+
+    get, post, put, delete = sent(mocked)
+    assert (get.method, get.path, get.json) == ("GET", f"{KEYS}{KEY_ID}/", NO_BODY)
+    assert (post.method, post.path) == ("POST", KEYS)
+    assert post.json == {"name": "ci", "rateLimit": {"window": 60, "count": 1000}}
+    assert (put.method, put.path) == ("PUT", f"{KEYS}{KEY_ID}/")
+    assert put.json == {"name": "Default", "isActive": False, "rateLimit": None}
+    assert (delete.method, delete.path, delete.json) == ("DELETE", f"{KEYS}{KEY_ID}/", NO_BODY)
+    assert created.rate_limit is not None and created.rate_limit.count == 1000
+
+
+async def test_create_key_with_nothing_sends_an_empty_body(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    mocked.post(at(KEYS), status=201, payload=payloads.client_key())
+    await sentry.projects.create_key(ORG, "checkout-api")
+    assert the_one(mocked).json == {}

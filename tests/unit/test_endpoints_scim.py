@@ -116,6 +116,50 @@ async def test_provision_user_without_a_role_sends_no_role(
     }
 
 
+async def test_provision_user_sends_the_scim_core_user_body(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    mocked.post(at(USERS), status=201, payload=payloads.scim_user("733"))
+
+    await sentry.scim.provision_user(
+        ORG,
+        user_name="ida@northwind.example",
+        given_name="Ida",
+        family_name="Park",
+        emails=["ida@northwind.example", "ida.park@northwind.example"],
+        active=True,
+        sentry_org_role="member",
+    )
+
+    assert the_one(mocked).json == {
+        "schemas": [USER_SCHEMA],
+        "userName": "ida@northwind.example",
+        "name": {"givenName": "Ida", "familyName": "Park"},
+        "emails": [
+            {"value": "ida@northwind.example", "primary": True, "type": "work"},
+            {"value": "ida.park@northwind.example", "primary": False, "type": "work"},
+        ],
+        "active": True,
+        "sentryOrgRole": "member",
+    }
+
+
+async def test_provision_user_with_only_a_family_name(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    mocked.post(at(USERS), status=201, payload=payloads.scim_user("733"))
+    await sentry.scim.provision_user(ORG, user_name="x@northwind.example", family_name="Park")
+    assert the_one(mocked).json["name"] == {"familyName": "Park"}
+
+
+async def test_provision_user_refuses_one_string_of_emails(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    with pytest.raises(TypeError, match="emails"):
+        await sentry.scim.provision_user(ORG, user_name="x@n.example", emails="x@n.example")
+    assert mocked.requests == {}
+
+
 async def test_provisioning_an_existing_user_is_a_conflict(
     sentry: SentryClient, mocked: aioresponses
 ) -> None:

@@ -22,6 +22,7 @@ PUBLIC = {
     "Paginator",
     "RateLimited",
     "RateSnapshot",
+    "RawResponse",
     "ResourceMoved",
     "RetryPolicy",
     "SentryClient",
@@ -30,6 +31,7 @@ PUBLIC = {
     "SystemClock",
     "TransportError",
     "Unauthorized",
+    "UndecodableItemsError",
     "__version__",
     "fan_out",
     "gather_bounded",
@@ -51,6 +53,7 @@ ERRORS = {
     "ServerError",
     "TransportError",
     "Unauthorized",
+    "UndecodableItemsError",
     "error_from_response",
 }
 

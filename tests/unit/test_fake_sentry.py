@@ -89,6 +89,7 @@ def test_exports_are_pinned() -> None:
         [
             "ClientKey",
             "Counters",
+            "Deploy",
             "ExternalIssue",
             "FakeOrg",
             "FakeSentry",
@@ -97,12 +98,15 @@ def test_exports_are_pinned() -> None:
             "FaultKind",
             "FaultPlan",
             "Installation",
+            "Issue",
+            "IssueEvent",
             "LoggedRequest",
             "LoopbackResolver",
             "Member",
             "Project",
             "RateLimitConfig",
             "Relay",
+            "Release",
             "Repo",
             "RouteLimit",
             "ServiceHook",
@@ -719,7 +723,7 @@ async def test_member_lifecycle(fake: FakeSentry, http: aiohttp.ClientSession) -
     assert duplicate[:2] == (409, {"email": ["The user PAT@x.example is already a member"]})
     assert (await call(http, "POST", url, {"email": "q@x.example", "teams": ["nope"]}))[0] == 400
     one = f"{url}{member['id']}/"
-    status, updated, _ = await call(http, "PUT", one, {"orgRole": "manager"})
+    status, updated, _ = await call(http, "PUT", one, {"orgRole": "manager", "teams": [team]})
     assert status == 200 and updated["orgRole"] == "manager" and updated["teams"] == [team]
     assert (await call(http, "DELETE", one))[:2] == (204, None)
     assert (await call(http, "GET", one))[0] == 404
@@ -836,8 +840,10 @@ async def test_scim_user_lifecycle(fake: FakeSentry, http: aiohttp.ClientSession
     one = f"{url}/{user['id']}"
     status, put, _ = await call(http, "PUT", one, {"sentryOrgRole": "admin"})
     assert status == 200 and put["sentryOrgRole"] == "admin"
+    # Sentry supports deactivation only: activating is an invalid operation, not a no-op.
     replace = {"op": "Replace", "path": "active", "value": True}
-    assert (await call(http, "PATCH", one, {"Operations": [replace]}))[0] == 200
+    activate = await call(http, "PATCH", one, {"Operations": [replace]})
+    assert activate[:2] == (400, {"schemas": [SCIM_ERROR], "detail": "Invalid Patch Operation."})
     invalid = await call(http, "PATCH", one, {"Operations": [{"op": "add", "path": "x"}]})
     assert invalid[:2] == (400, {"schemas": [SCIM_ERROR], "detail": "Invalid Patch Operation."})
     deactivate = {"op": "replace", "value": {"active": "False"}}
@@ -970,3 +976,90 @@ def test_serve_in_thread_answers_synchronous_callers() -> None:
         with direct.open(url, timeout=10) as answer:
             assert len(json.loads(answer.read())) == 3
         assert fake.counters.requests == 1
+
+
+# -- behaviours the library's docstrings describe, pinned as Sentry has them -------------------
+
+
+async def test_member_put_without_teams_leaves_no_team(
+    fake: FakeSentry, http: aiohttp.ClientSession
+) -> None:
+    url = f"{fake.api_url}/organizations/acme/members/"
+    team = next(iter(fake.org.teams))
+    _, member, _ = await call(http, "POST", url, {"email": "t@x.example", "teams": [team]})
+    one = f"{url}{member['id']}/"
+    status, updated, _ = await call(http, "PUT", one, {"orgRole": "admin", "role": "admin"})
+    assert status == 200 and updated["orgRole"] == "admin" and updated["teams"] == []
+
+
+async def test_member_invite_reads_org_role_then_role(
+    fake: FakeSentry, http: aiohttp.ClientSession
+) -> None:
+    url = f"{fake.api_url}/organizations/acme/members/"
+    _, legacy, _ = await call(http, "POST", url, {"email": "r@x.example", "role": "admin"})
+    _, both, _ = await call(
+        http, "POST", url, {"email": "b@x.example", "role": "manager", "orgRole": "manager"}
+    )
+    assert (legacy["orgRole"], both["orgRole"]) == ("admin", "manager")
+
+
+def _member_org() -> FakeOrg:
+    org = FakeOrg.generate(projects=1, members=12, seed=3, now=NOW)
+    return org
+
+
+async def _emails(http: aiohttp.ClientSession, fake: FakeSentry, query: str) -> set[str]:
+    url = f"{fake.api_url}/organizations/acme/members/?per_page=100&query={quote(query)}"
+    status, body, _ = await call(http, "GET", url)
+    assert status == 200
+    return {member["email"] for member in body}
+
+
+async def test_member_list_query_filters_like_sentry(http: aiohttp.ClientSession) -> None:
+    async with FakeSentry(_member_org()) as fake:
+        members = list(fake.org.members.values())
+        everyone = {m.email for m in members}
+        some = members[1]
+        assert await _emails(http, fake, f"email:{some.email}") == {some.email}
+        admins = {m.email for m in members if m.role == "admin"}
+        assert await _emails(http, fake, "role:admin") == admins
+        both = {m.email for m in members if m.role in ("admin", "owner")}
+        assert await _emails(http, fake, "role:admin role:owner") == both
+        invited = {m.email for m in members if m.pending}
+        assert invited and await _emails(http, fake, "isInvited:true") == invited
+        assert await _emails(http, fake, "isInvited:false") == everyone - invited
+        with_2fa = {m.email for m in members if not m.pending and m.has_2fa}
+        assert await _emails(http, fake, "has2fa:true") == with_2fa
+        assert await _emails(http, fake, "has2fa:false") == everyone - with_2fa
+        fragment = some.email.split("@")[0][1:].upper()
+        assert some.email in await _emails(http, fake, fragment)
+        assert await _emails(http, fake, "role:admin isInvited:true") == admins & invited
+        # An unknown key matches nothing, as in Sentry.
+        assert await _emails(http, fake, "colour:blue") == set()
+
+
+async def test_stats_v2_grouped_by_project_has_totals_but_no_series(
+    fake: FakeSentry, http: aiohttp.ClientSession
+) -> None:
+    base = f"{fake.api_url}/organizations/acme/stats_v2/?field=sum(quantity)&statsPeriod=1d"
+    _, by_project, _ = await call(http, "GET", f"{base}&groupBy=project")
+    assert by_project["groups"] and all("series" not in g for g in by_project["groups"])
+    assert all("sum(quantity)" in g["totals"] for g in by_project["groups"])
+    _, by_outcome, _ = await call(http, "GET", f"{base}&groupBy=outcome")
+    assert all("series" in g for g in by_outcome["groups"])
+
+
+async def test_scim_provisioning_accepts_the_core_user_body(
+    fake: FakeSentry, http: aiohttp.ClientSession
+) -> None:
+    url = f"{fake.api_url}/organizations/acme/scim/v2/Users"
+    body = {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": "idp@x.example",
+        "name": {"givenName": "Ida", "familyName": "Park"},
+        "emails": [{"value": "idp@x.example", "primary": True, "type": "work"}],
+        "active": True,
+    }
+    status, user, _ = await call(http, "POST", url, body)
+    # Sentry keeps none of the extra attributes: the name stays N/A.
+    assert status == 201 and user["name"] == {"givenName": "N/A", "familyName": "N/A"}

@@ -89,7 +89,8 @@ class TestOrganization:
         assert org.open_membership is None
         assert org.role is None
         assert org.quota is None
-        assert (org.access, org.teams, org.projects) == ([], [], [])
+        # Absent lists are None ("not sent"), not [] ("none").
+        assert (org.access, org.teams, org.projects) == (None, None, None)
 
     def test_self_hosted_empty_region_url_is_none(self) -> None:
         org = structure(payloads.organization_detailed(region_url=""), Organization)
@@ -120,7 +121,7 @@ class TestProject:
         assert project.features == ["releases", "servicehooks"]
         assert project.environments == ["production", "staging"]
         # Only in the details shape:
-        assert (project.status, project.organization, project.options) == (None, None, {})
+        assert (project.status, project.organization, project.options) == (None, None, None)
 
     def test_empty_platform_null_team_and_no_first_event(self) -> None:
         project = structure(payloads.project_without_team(), Project)
@@ -193,7 +194,7 @@ class TestMember:
         assert member.pending is True
         assert member.role == "member"  # from "orgRole"; the legacy "role" key is absent
         assert member.flags["sso:linked"] is False
-        assert (member.teams, member.team_roles) == ([], [])
+        assert (member.teams, member.team_roles) == (None, None)
 
     def test_legacy_role_only(self) -> None:
         body = payloads.member_pending()
@@ -202,12 +203,11 @@ class TestMember:
 
         assert structure(body, Member).role == "billing"
 
-    def test_no_role_at_all_raises(self) -> None:
+    def test_no_role_at_all_is_none(self) -> None:
         body = payloads.member_pending()
         del body["orgRole"]
 
-        with pytest.raises(ModelDecodeError, match="'orgRole' or 'role'"):
-            structure(body, Member)
+        assert structure(body, Member).role is None
 
 
 class TestProjectResources:
@@ -430,12 +430,15 @@ class TestOrganizationResources:
         assert limited.totals["sum(quantity)"] == 12.5
         assert limited.series["sum(quantity)"] == [0, 12.5, 0]
 
-    def test_stats_v2_rejects_non_numeric_series(self) -> None:
+    def test_stats_v2_non_numeric_series_is_none_and_kept_in_raw(self) -> None:
         body = payloads.stats_v2()
         body["groups"][0]["series"]["sum(quantity)"][1] = "lots"
 
-        with pytest.raises(ModelDecodeError, match=r"StatsV2\.groups"):
-            structure(body, StatsV2)
+        stats = structure(body, StatsV2)
+
+        assert stats.groups is not None and stats.groups[0].series is None
+        assert stats.groups[0].raw["series"]["sum(quantity)"][1] == "lots"
+        assert stats.groups[0].totals is not None
 
     def test_relay_usage(self) -> None:
         relay = structure(payloads.relay_usage(), RelayUsage)

@@ -175,7 +175,9 @@ async def test_post_retries_when_connection_refused_and_sends_body_once_applied(
     assert member.user is None and member.pending
     sent = calls(mocked, "POST", url)
     assert len(sent) == 2
-    assert sent[-1].kwargs["data"] == b'{"email":"new@acme.test","orgRole":"admin","teams":["web"]}'
+    assert sent[-1].kwargs["data"] == (
+        b'{"email":"new@acme.test","role":"admin","orgRole":"admin","teams":["web"]}'
+    )
     assert sent[-1].kwargs["headers"]["Content-Type"] == "application/json"
 
 

@@ -201,6 +201,7 @@ async def test_missing_signature_header_is_rejected(hook_client: HookClient) -> 
     answer = await response.json()
     assert "Sentry-Hook-Signature" in answer["error"]
     assert "X-ServiceHook-Signature" in answer["error"]
+    assert "Sentry-App-Signature" in answer["error"]
     assert answer["header"] is None
     assert deliveries == []
 

@@ -1,0 +1,115 @@
+"""One undecodable list item never costs the items around it; SCIM pages may omit Resources."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from aioresponses import aioresponses
+
+from sentry_async import DecodeError, SentryClient, UndecodableItemsError
+from sentry_async.models import ScimListResponse, structure
+
+from .conftest import API
+
+PROJECTS = f"{API}/organizations/acme/projects/"
+USERS = f"{API}/organizations/acme/scim/v2/Users"
+
+
+def project(n: int) -> dict[str, Any]:
+    return {"id": str(n), "slug": f"p{n}"}
+
+
+def link(next_cursor: str, more: bool) -> str:
+    flag = "true" if more else "false"
+    return (
+        f'<{PROJECTS}?&cursor={next_cursor}>; rel="next"; results="{flag}"; cursor="{next_cursor}"'
+    )
+
+
+def serve(mocked: aioresponses) -> None:
+    # Page 1 holds an item without its identity and a bare string between good items.
+    mocked.get(
+        re.compile(re.escape(PROJECTS) + r"(\?per_page=3)?$"),
+        payload=[project(0), {"name": "no id"}, project(1), "junk"],
+        headers={"Link": link("3:1:0", True)},
+        repeat=True,
+    )
+    mocked.get(
+        re.compile(re.escape(PROJECTS) + r"\?.*cursor=3(:|%3A)1(:|%3A)0.*"),
+        payload=[project(2)],
+        headers={"Link": link("3:2:0", False)},
+        repeat=True,
+    )
+
+
+async def test_iteration_yields_the_good_items_then_reports_the_bad_ones(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    serve(mocked)
+    seen: list[str] = []
+
+    async def iterate() -> None:
+        async for item in sentry.projects.list("acme", per_page=3):
+            seen.append(item.slug)
+
+    with pytest.raises(UndecodableItemsError) as caught:
+        await iterate()
+    assert seen == ["p0", "p1"]
+    error = caught.value
+    assert isinstance(error, DecodeError)
+    assert error.items == [{"name": "no id"}, "junk"]
+    assert len(error.reasons) == 2 and "required key 'id'" in error.reasons[0]
+    assert error.next_cursor == "3:1:0" and "3:1:0" in str(error)
+    # The caller goes on from the cursor the error names, and loses nothing else.
+    rest = await sentry.projects.list("acme", per_page=3, cursor=error.next_cursor).collect()
+    assert [p.slug for p in rest] == ["p2"]
+
+
+async def test_collect_carries_what_it_gathered(sentry: SentryClient, mocked: aioresponses) -> None:
+    serve(mocked)
+    with pytest.raises(UndecodableItemsError) as caught:
+        await sentry.projects.list("acme", per_page=3).collect()
+    assert [p.slug for p in caught.value.collected] == ["p0", "p1"]
+
+
+async def test_pages_show_the_undecodable_items_on_the_page(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    serve(mocked)
+    pages = sentry.projects.list("acme", per_page=3).pages()
+    first = await anext(pages)
+    assert [p.slug for p in first.items] == ["p0", "p1"]
+    assert first.undecodable == [{"name": "no id"}, "junk"]
+    with pytest.raises(UndecodableItemsError):
+        await anext(pages)
+
+
+async def test_a_body_that_is_not_a_list_is_still_a_decode_error(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    mocked.get(re.compile(re.escape(PROJECTS) + r".*"), payload={"detail": "odd"})
+    with pytest.raises(DecodeError) as caught:
+        await sentry.projects.list("acme").collect()
+    assert not isinstance(caught.value, UndecodableItemsError)
+
+
+@pytest.mark.parametrize("resources", ["missing", None])
+async def test_scim_empty_page_without_resources(
+    sentry: SentryClient, mocked: aioresponses, resources: Any
+) -> None:
+    body: dict[str, Any] = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": 0,
+        "startIndex": 1,
+        "itemsPerPage": 0,
+    }
+    if resources != "missing":
+        body["Resources"] = resources
+    mocked.get(re.compile(re.escape(USERS) + r"\?.*"), payload=body)
+
+    assert await sentry.scim.list_users("acme").collect() == []
+    assert len(mocked.requests) == 1
+    # The model of the same body agrees: an empty page.
+    assert structure(body, ScimListResponse).resources is None
