@@ -191,7 +191,7 @@ class Transport:
     async def close(self) -> None:
         """Close the connection pool if this transport created it."""
         self.closed = True
-        self.directory.close()
+        await self.directory.aclose()
         if self._owns_http and self._http is not None:
             http, self._http = self._http, None
             await http.close()
@@ -247,7 +247,8 @@ class Session:
             await lookup.send(route, params=params, region=self.transport.directory.base)
         ).payload
 
-    async def _host(self, route: Route, region: Region | None) -> Host:
+    def _known_host(self, route: Route, region: Region | None) -> Host | None:
+        """The host ``route`` goes to, if known without a lookup (the common case)."""
         transport = self.transport
         if region is None:
             region = self.region
@@ -260,8 +261,14 @@ class Session:
                 return transport.home
             region = directory.known(org)
             if region is None:
-                region = await directory.region_for(org, self._lookup)
+                return None
         return transport.host(region)
+
+    async def _looked_up_host(self, route: Route) -> Host:
+        transport = self.transport
+        org = transport.org_of(route.path)
+        assert org is not None
+        return transport.host(await transport.directory.region_for(org, self._lookup))
 
     async def send(
         self,
@@ -280,7 +287,7 @@ class Session:
         query = encode_query(params)
         clock = self.transport.clock
         started = clock.monotonic()
-        host = await self._host(route, region)
+        host = self._known_host(route, region) or await self._looked_up_host(route)
         errors = limited = 0
         while True:
             try:

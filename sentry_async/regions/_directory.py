@@ -131,13 +131,15 @@ class RegionDirectory:
             return (self.base,)
         return tuple(self._intern(entry.origin, entry.name) for entry in listing.regions)
 
-    def close(self) -> None:
-        """Cancel lookups in flight (the client is closing)."""
+    async def aclose(self) -> None:
+        """Cancel the lookups in flight and wait for them to end (the client is closing)."""
         pending: list[asyncio.Future[Any]] = list(self._pending.values())
         if self._listing_pending is not None:
             pending.append(self._listing_pending)
         for future in pending:
             future.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
 
     # -- deciding ----------------------------------------------------------------------
 

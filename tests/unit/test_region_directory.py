@@ -327,6 +327,7 @@ async def test_close_cancels_lookups_in_flight() -> None:
     server.gate = asyncio.Event()
     call = asyncio.ensure_future(directory.region_for("acme", server))
     await asyncio.sleep(0)
-    directory.close()
+    await directory.aclose()
     with pytest.raises(asyncio.CancelledError):
         await call
+    assert asyncio.all_tasks() == {asyncio.current_task()}
