@@ -24,7 +24,7 @@ from .response import RawResponse
 from .retry import RetryPolicy
 from .route import Route
 from .sentinel import UNSET, Unset
-from .session import Session, Transport
+from .session import DEFAULT_MAX_BODY_SIZE, Session, Transport
 from .stores import RateLimitStore
 
 __all__ = ["DEFAULT_BASE_URL", "SentryClient"]
@@ -44,6 +44,8 @@ class SentryClient:
     ``rate_limit_store`` is where the rate-limit state lives: by default in this process;
     pass a :class:`~sentry_async.stores.RedisRateLimitStore` to make every worker that uses
     the same token share one budget (it sees a fingerprint of the token, never the token).
+    ``max_body_size`` is the largest answer body read, in bytes (default 64 MiB); a larger
+    one raises :class:`~sentry_async.errors.ResponseTooLarge`.
     ``regions`` (default True): on sentry.io, send each org-scoped call to the org's own
     region (``https://de.sentry.io``...), learned from an org auth token or asked once per
     org; self-hosted installs are unaffected. False sends everything to ``base_url``, as
@@ -72,6 +74,7 @@ class SentryClient:
         max_concurrency: int | None = None,
         clock: Clock | None = None,
         rate_limit_store: RateLimitStore | None = None,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         regions: bool = True,
     ) -> None:
         token = token if token is not None else os.environ.get("SENTRY_AUTH_TOKEN")
@@ -90,6 +93,7 @@ class SentryClient:
             clock=clock or SystemClock(),
             max_concurrency=max_concurrency,
             rate_limit_store=rate_limit_store,
+            max_body_size=max_body_size,
             regions=regions,
         )
         self._owner = True

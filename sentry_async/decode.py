@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from .errors import DecodeError, UndecodableItemsError, snippet
+from .errors import DecodeError, UndecodableItemsError, preview, snippet
 from .wire import Answer
 
 __all__ = ["DecodedItems", "decode_answer", "decode_items", "undecodable_error"]
@@ -14,11 +14,13 @@ T = TypeVar("T")
 
 
 def _error(answer: Answer, what: str, exc: BaseException | None) -> DecodeError:
-    shown = snippet(repr(answer.payload))
+    # Bounded and iterative: a payload nested 900 deep must not raise RecursionError here.
+    shown = preview(answer.payload)
+    body = "an empty body" if answer.payload is None else f"body starts {shown}"
     reason = f": {type(exc).__name__}: {snippet(str(exc))}" if exc is not None else ""
     return DecodeError(
         f"{answer.method} {answer.route} answered {answer.status} with JSON that is not "
-        f"{what}{reason} (url: {answer.url}; body starts {shown})",
+        f"{what}{reason} (url: {answer.url}; {body})",
         method=answer.method,
         route=answer.route,
         url=answer.url,

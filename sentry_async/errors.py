@@ -6,6 +6,7 @@
     ├── ConfigurationError           bad client set-up (no token, bad base URL); also a ValueError
     ├── TransportError               no usable HTTP answer: connection, timeout, TLS
     ├── DecodeError                  an answer came, but its body is not the JSON expected
+    │   ├── ResponseTooLarge         the body passed the client's max_body_size
     │   └── UndecodableItemsError    list items that could not be decoded (after the good ones)
     ├── AmbiguousWriteError          a POST/PATCH was sent and its outcome is unknown
     ├── PaginationError              the server's paging went wrong (a cursor repeated)
@@ -17,17 +18,20 @@
         ├── Conflict                 409
         ├── RateLimited              429 (``retry_after``, ``rate``)
         ├── ResourceMoved            3xx that was not followed (``location``, ``new_slug``)
+        │   └── RedirectRefused      3xx to where the token may not go (another origin)
         └── ServerError              5xx
 
 ``APIError`` instances are built by :func:`error_from_response` from the status alone, so a
 caller can always ``except NotFound`` whatever body the server sent. Messages name the method,
 route and status, and say what to check; they are built from route templates, URLs and server
-bodies only, so the token can never appear in them.
+bodies only, and the session redacts the token from them before they are raised (a server may
+echo it). No error keeps an aiohttp exception (whose request carries the Authorization
+header) as its cause or context. Every error survives ``pickle`` with its attributes.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from .ratelimit import RateSnapshot
@@ -43,7 +47,9 @@ __all__ = [
     "NotFound",
     "PaginationError",
     "RateLimited",
+    "RedirectRefused",
     "ResourceMoved",
+    "ResponseTooLarge",
     "SentryError",
     "ServerError",
     "TransportError",
@@ -53,10 +59,28 @@ __all__ = [
 ]
 
 _SNIPPET = 200
+# How deep and how much of a server's error detail is rendered into a message: a detail
+# nested 900 levels deep or with a million keys costs no more than a flat one.
+_DETAIL_DEPTH = 16
+_DETAIL_ITEMS = 64
+
+E = TypeVar("E", bound=BaseException)
+
+
+def _restore(cls: type[E], args: tuple[Any, ...], state: dict[str, Any]) -> E:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class SentryError(Exception):
     """Base class of every error raised by sentry_async."""
+
+    def __reduce__(self) -> Any:
+        # Exception's own pickling calls cls(*args), which keyword-only attributes break:
+        # restore args and attributes as they were (process pools, multiprocessing queues).
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
 
 
 class ConfigurationError(SentryError, ValueError):
@@ -104,6 +128,18 @@ class DecodeError(SentryError):
         self.status = status
         self.snippet = snippet
         self.content_type = content_type
+
+
+class ResponseTooLarge(DecodeError):
+    """The answer's body passed the client's ``max_body_size`` and was not read further.
+
+    ``limit`` is that size in bytes. Never retried (it would be as large again): narrow the
+    request (fewer results per page, a shorter period) or raise ``max_body_size``.
+    """
+
+    def __init__(self, message: str, *, limit: int, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.limit = limit
 
 
 class UndecodableItemsError(DecodeError):
@@ -241,6 +277,15 @@ class ResourceMoved(APIError):
         self.new_slug = new_slug
 
 
+class RedirectRefused(ResourceMoved):
+    """A redirect to somewhere the token may not go, or to a ``Location`` that is no URL.
+
+    Only same-origin redirects (scheme, host and port equal) and the https upgrade of the
+    base URL's host are followed. ``location`` is the target as the server sent it.
+    Usually ``base_url`` names an old or proxied address: set it to where the API lives.
+    """
+
+
 _BY_STATUS: dict[int, type[APIError]] = {
     400: BadRequest,
     401: Unauthorized,
@@ -258,6 +303,7 @@ _HINTS: dict[type[APIError], str] = {
     NotFound: "check the organization and project slugs / ids in the call",
     Conflict: "the object already exists; fetch it instead of creating it again",
     RateLimited: "slow down, or lower concurrency",
+    RedirectRefused: "set base_url to the address the API really lives at",
     ServerError: "Sentry failed; retry later or check status.sentry.io",
     ResourceMoved: "the resource was renamed; call again with the new slug",
     APIError: "see the response body",
@@ -265,27 +311,146 @@ _HINTS: dict[type[APIError], str] = {
 
 
 def snippet(text: str | bytes, limit: int = _SNIPPET) -> str:
-    """A one-line, bounded excerpt of a body for error messages."""
+    """A one-line, bounded excerpt of a body for error messages (reads only a prefix)."""
+    text = text[: limit * 8]  # whitespace runs collapse; a 40 MB page is never copied whole
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def _describe(detail: Any) -> str:
-    if detail is None:
-        return ""
-    if isinstance(detail, str):
-        return detail
-    if isinstance(detail, list):
-        return "; ".join(_describe(d) for d in detail)
-    if isinstance(detail, dict):
-        message = detail.get("message")
-        if isinstance(message, str):
-            return message
-        parts = [f"{k}: {_describe(v)}" for k, v in detail.items()]
-        return "; ".join(parts)
-    return str(detail)
+def _describe(detail: Any, limit: int = _SNIPPET * 2) -> str:
+    """A human reading of a detail (str, list, dict, nested), bounded in depth and length.
+
+    Iterative, so no nesting depth can raise RecursionError; it stops once ``limit``
+    characters are gathered, so no size costs more than that.
+    """
+    out: list[str] = []
+    size = 0
+    # A stack of things still to write: values (with their depth) or literal separators.
+    stack: list[tuple[Any, int] | str] = [(detail, 0)]
+    while stack and size < limit:
+        item = stack.pop()
+        if isinstance(item, str):
+            text = item
+        else:
+            value, depth = item
+            if value is None:
+                continue
+            if isinstance(value, str):
+                text = value
+            elif isinstance(value, (list, dict)):
+                if depth >= _DETAIL_DEPTH:
+                    text = "…"
+                else:
+                    message = value.get("message") if isinstance(value, dict) else None
+                    if isinstance(message, str):
+                        text = message
+                    else:
+                        pairs: list[tuple[Any, int] | str] = []
+                        items = list(value.items() if isinstance(value, dict) else value)
+                        for n, entry in enumerate(items[:_DETAIL_ITEMS]):
+                            if n:
+                                pairs.append("; ")
+                            if isinstance(value, dict):
+                                pairs.append(f"{str(entry[0])[:limit]}: ")
+                                entry = entry[1]
+                            pairs.append((entry, depth + 1))
+                        if len(items) > _DETAIL_ITEMS:
+                            pairs.append("; …")
+                        stack.extend(reversed(pairs))
+                        continue
+            else:
+                text = str(value)[:limit]
+        out.append(text)
+        size += len(text)
+    return "".join(out)
+
+
+def preview(value: Any, limit: int = _SNIPPET) -> str:
+    """A bounded one-line rendering of a decoded payload, for messages (never RecursionError).
+
+    Like ``repr`` for small values; deep or large ones are cut with ``…``.
+    """
+    out: list[str] = []
+    size = 0
+    stack: list[tuple[Any, int] | str] = [(value, 0)]
+    while stack and size < limit:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            size += len(item)
+            continue
+        obj, depth = item
+        if isinstance(obj, (list, dict)):
+            if depth >= _DETAIL_DEPTH:
+                text = "[…]" if isinstance(obj, list) else "{…}"
+                out.append(text)
+                size += len(text)
+                continue
+            parts: list[tuple[Any, int] | str] = ["[" if isinstance(obj, list) else "{"]
+            for n, entry in enumerate(obj.items() if isinstance(obj, dict) else obj):
+                if n >= _DETAIL_ITEMS:
+                    parts.append(", …")
+                    break
+                if n:
+                    parts.append(", ")
+                if isinstance(obj, dict):
+                    parts.append(f"{repr(entry[0])[:limit]}: ")
+                    entry = entry[1]
+                parts.append((entry, depth + 1))
+            parts.append("]" if isinstance(obj, list) else "}")
+            stack.extend(reversed(parts))
+        else:
+            text = repr(obj)[:limit]
+            out.append(text)
+            size += len(text)
+    return snippet("".join(out), limit)
+
+
+def redact(error: E, secret: str, mask: str = "<redacted>") -> E:
+    """Remove ``secret`` from every string an error carries (message, args, attributes).
+
+    Server bodies end up in messages and attributes; a server (or proxy) that echoes the
+    Authorization header would otherwise hand the token to whoever logs the error. Nested
+    bodies are walked iteratively and bounded; containers are rebuilt, not mutated.
+    """
+    if not secret:
+        return error
+
+    def clean(value: Any, depth: int = 0) -> Any:
+        if isinstance(value, str):
+            return value.replace(secret, mask) if secret in value else value
+        if depth > _DETAIL_DEPTH * 4:
+            return value
+        if isinstance(value, list):
+            return [clean(v, depth + 1) for v in value]
+        if isinstance(value, tuple):
+            return tuple(clean(v, depth + 1) for v in value)
+        if isinstance(value, dict):
+            return {clean(k, depth + 1): clean(v, depth + 1) for k, v in value.items()}
+        return value
+
+    error.args = clean(error.args)
+    for name, value in list(vars(error).items()):
+        if isinstance(value, (str, list, tuple, dict)):
+            setattr(error, name, clean(value))
+    return error
+
+
+# Error bodies are kept to this nesting depth: deeper parts become "…", so that an error
+# pickles, redacts and prints without RecursionError whatever the server nested.
+_BODY_DEPTH = 32
+
+
+def _shallow(value: Any, depth: int = 0) -> Any:
+    if isinstance(value, list):
+        return [_shallow(v, depth + 1) for v in value] if depth < _BODY_DEPTH else "…"
+    if isinstance(value, dict):
+        if depth >= _BODY_DEPTH:
+            return "…"
+        return {k: _shallow(v, depth + 1) for k, v in value.items()}
+    return value
 
 
 def extract_detail(body: Any) -> Any:
@@ -312,8 +477,10 @@ def error_from_response(
 ) -> APIError:
     """Build the right :class:`APIError` subclass for an error status and its body.
 
-    ``body`` is the decoded JSON, or a str snippet when the body was not JSON.
+    ``body`` is the decoded JSON, or a str snippet when the body was not JSON; parts nested
+    deeper than 32 levels are kept as ``"…"``.
     """
+    body = _shallow(body)
     if 500 <= status <= 599:
         cls: type[APIError] = ServerError
     elif 300 <= status <= 399:

@@ -18,13 +18,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from .clock import Clock
-from .ratelimit import RateSnapshot, RouteBudget
-from .stores._memory import MemoryRateLimitStore, RouteState
+from .ratelimit import MAX_RESET_AHEAD, ClockSkew, RateSnapshot, RouteBudget, bounded
+from .stores._memory import MAX_ROUTES, MemoryRateLimitStore, RouteState
 from .stores._protocol import Lease, RateLimitStore
 
-__all__ = ["RateGate"]
+__all__ = ["PacingRefused", "RateGate"]
+
+
+class PacingRefused(Exception):
+    """The gate would have to wait longer than the call may: raised instead of waiting.
+
+    ``wait`` is the seconds the window still needs (None: no in-flight slot came free in
+    time); ``snapshot`` what this process knows of the route's window. The session turns
+    this into :class:`~sentry_async.errors.RateLimited`.
+    """
+
+    def __init__(self, wait: float | None, snapshot: RateSnapshot | None) -> None:
+        super().__init__(wait)
+        self.wait = wait
+        self.snapshot = snapshot
 
 
 class _SharedRoute:
@@ -64,8 +82,9 @@ class RateGate:
         self._store = store
         self._scope = scope
         self._memory = store if isinstance(store, MemoryRateLimitStore) else None
-        self._routes: dict[str, RouteState] = {}  # memory path: route key -> its state
-        self._shared: dict[str, _SharedRoute] = {}  # shared path
+        self._shared: OrderedDict[str, _SharedRoute] = OrderedDict()  # shared path
+        #: The server's clock relative to ours: windows are paced on the server's time.
+        self.skew = ClockSkew()
 
     @property
     def store(self) -> RateLimitStore:
@@ -77,43 +96,96 @@ class RateGate:
             raise TypeError(f"the budget of a route lives in {self._store!r}, not in this process")
         return self._slots(key).budget
 
-    def _slots(self, key: str) -> RouteState:
-        slots = self._routes.get(key)
-        if slots is None:
-            assert self._memory is not None
-            slots = self._routes[key] = self._memory.route_state(self._scope, key)
-        return slots
+    def now(self) -> float:
+        """The server's epoch time as best known (local time plus the learnt skew)."""
+        return self._clock.time() + self.skew.offset
 
-    async def acquire(self, key: str) -> None:
-        """Wait until a request on route ``key`` may be sent; pair with :meth:`release`."""
+    def _slots(self, key: str) -> RouteState:
+        assert self._memory is not None
+        return self._memory.route_state(self._scope, key)
+
+    def _time_left(self, deadline: float | None) -> float | None:
+        return None if deadline is None else deadline - self._clock.monotonic()
+
+    def _allowed(self, delay: float, deadline: float | None, max_wait: float | None) -> bool:
+        left = self._time_left(deadline)
+        return (max_wait is None or delay <= max_wait) and (left is None or delay <= left)
+
+    async def acquire(
+        self, key: str, *, deadline: float | None = None, max_wait: float | None = None
+    ) -> None:
+        """Wait until a request on route ``key`` may be sent; pair with :meth:`release`.
+
+        ``deadline`` (the clock's monotonic seconds) bounds every wait: queueing for a slot
+        and pacing alike. A pacing wait longer than ``max_wait`` or than the time left
+        raises :class:`PacingRefused` at once instead of waiting (so does a slot that does
+        not come free before the deadline); nothing is held when it is raised.
+        """
         if self._max is not None:
             if self._global is None:
                 self._global = asyncio.Semaphore(self._max)
-            await self._global.acquire()
+            semaphore = self._global
+            if semaphore.locked():
+                await self._bounded(semaphore.acquire, semaphore.release, deadline)
+            else:
+                await semaphore.acquire()  # free: taken at once
         try:
             if self._memory is not None:
                 slots = self._slots(key)
-                await self._take_slot(slots)
+                await self._take_slot(slots, deadline)
                 try:
                     budget = slots.budget
-                    while (delay := budget.reserve(self._clock.time())) > 0:
+                    while (delay := budget.reserve(self.now())) > 0:
+                        if not self._allowed(delay, deadline, max_wait):
+                            raise PacingRefused(delay, _snapshot(budget))
                         await self._clock.sleep(delay)
                 except BaseException:
                     slots.give_back()
                     raise
             else:
-                await self._acquire_shared(key)
+                await self._acquire_shared(key, deadline, max_wait)
         except BaseException:
             if self._global is not None:
                 self._global.release()
             raise
 
+    async def _bounded(
+        self,
+        waiting: Callable[[], Coroutine[Any, Any, Any]],
+        undo: Callable[[], None],
+        deadline: float | None,
+    ) -> None:
+        """Await ``waiting()`` (an acquire) until the deadline, else raise PacingRefused.
+
+        Not ``asyncio.wait_for``: before Python 3.12 it swallows a cancellation that lands
+        just as the acquire succeeds, and the cancelled call would go on to send. ``undo``
+        gives back what the acquire took, when it succeeds after we stopped waiting.
+        """
+        left = self._time_left(deadline)
+        if left is None:
+            await waiting()
+            return
+        inner = asyncio.ensure_future(waiting())
+        try:
+            done, _ = await asyncio.wait({inner}, timeout=max(left, 0.0))
+        except BaseException:
+            _abandon(inner, undo)
+            raise
+        if not done:
+            _abandon(inner, undo)
+            raise PacingRefused(None, None)
+        inner.result()
+
     def release(self, key: str, snapshot: RateSnapshot | None, *, answered: bool) -> None:
-        """Give back the slot taken by :meth:`acquire`, learning from the answer's headers."""
+        """Give back the slot taken by :meth:`acquire`, learning from the answer's headers.
+
+        ``answered`` is False when no answer was accepted: then nothing is learnt.
+        """
+        snapshot = bounded(snapshot, self.now()) if answered else None
         if self._memory is not None:
             slots = self._slots(key)
             if answered:
-                slots.budget.observe(snapshot, self._clock.time())
+                slots.budget.observe(snapshot, self.now())
             slots.give_back()
         else:
             try:
@@ -126,21 +198,36 @@ class RateGate:
             self._global.release()
 
     def note_blocked(self, key: str, seconds: float) -> None:
-        """A 429 without window headers: hold the route's requests for ``seconds``."""
+        """A 429 without window headers: hold the route's requests for ``seconds``.
+
+        At most :data:`~sentry_async.ratelimit.MAX_RESET_AHEAD`: a Retry-After of a year
+        must not freeze the route for a year.
+        """
+        seconds = min(seconds, MAX_RESET_AHEAD)
         if self._memory is not None:
-            self._slots(key).budget.block_until(self._clock.time() + seconds)
+            self._slots(key).budget.block_until(self.now() + seconds)
         else:
-            self._store.block(self._scope, key, seconds, self._clock.time())
+            self._store.block(self._scope, key, seconds, self.now())
 
     # -- the in-memory path ------------------------------------------------------------
 
-    async def _take_slot(self, slots: RouteState) -> None:
+    async def _take_slot(self, slots: RouteState, deadline: float | None) -> None:
         budget = slots.budget
         if not slots.waiters and budget.can_start():
             budget.in_flight += 1
             return
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         slots.waiters.append(waiter)
+        expired = False
+
+        def expire() -> None:
+            nonlocal expired
+            if not waiter.done():
+                expired = True
+                waiter.cancel()
+
+        left = self._time_left(deadline)
+        timer = None if left is None else waiter.get_loop().call_later(max(left, 0.0), expire)
         try:
             await waiter
         except BaseException:
@@ -149,39 +236,97 @@ class RateGate:
                 slots.give_back()
             elif waiter in slots.waiters:
                 slots.waiters.remove(waiter)
+            if expired and not _cancelling():
+                raise PacingRefused(None, _snapshot(budget)) from None
             raise
+        finally:
+            if timer is not None:
+                timer.cancel()
         # The slot was counted for us by RouteState.wake.
 
     # -- the shared path ---------------------------------------------------------------
 
-    async def _acquire_shared(self, key: str) -> None:
-        route = self._shared.get(key)
+    def _shared_route(self, key: str) -> _SharedRoute:
+        shared = self._shared
+        route = shared.get(key)
         if route is None:
-            route = self._shared[key] = _SharedRoute()
+            route = shared[key] = _SharedRoute()
+            if len(shared) > MAX_ROUTES:  # bounded, like the memory store: drop idle routes
+                for old in list(itertools.islice(shared, 64))[: len(shared) - 1]:
+                    idle = shared[old]
+                    if not idle.leases and not idle.lock.locked():
+                        del shared[old]
+                        break
+        else:
+            shared.move_to_end(key)
+        return route
+
+    async def _acquire_shared(
+        self, key: str, deadline: float | None, max_wait: float | None
+    ) -> None:
+        route = self._shared_route(key)
         store, scope, clock = self._store, self._scope, self._clock
-        async with route.lock:
+        await self._bounded(route.lock.acquire, route.lock.release, deadline)
+        try:
             while True:
                 freed = route.freed
                 freed.clear()  # before asking: a release during the question still counts
-                admission = await store.acquire(scope, key, clock.time())
+                admission = await store.acquire(scope, key, self.now())
                 if admission.admitted:
                     route.leases.append(admission.lease)
                     return
                 if admission.waiting_for == "slot":
+                    left = self._time_left(deadline)
+                    if left is not None and left <= 0:
+                        raise PacingRefused(None, None)
                     if not freed.is_set():
                         # Past the wait, a process elsewhere may have finished: ask again.
+                        wait = admission.wait if left is None else min(admission.wait, left)
                         with contextlib.suppress(asyncio.TimeoutError):
-                            await asyncio.wait_for(freed.wait(), admission.wait)
+                            await asyncio.wait_for(freed.wait(), wait)
                 else:
+                    if not self._allowed(admission.wait, deadline, max_wait):
+                        raise PacingRefused(admission.wait, None)
                     await clock.sleep(admission.wait)
+        finally:
+            route.lock.release()
 
     def _release_shared(self, key: str, snapshot: RateSnapshot | None, answered: bool) -> None:
-        route = self._shared[key]
+        route = self._shared_route(key)
         leases = route.leases
         lease = leases.pop() if leases else None
         try:
             self._store.release(
-                self._scope, key, lease, snapshot, answered=answered, now=self._clock.time()
+                self._scope, key, lease, snapshot, answered=answered, now=self.now()
             )
         finally:
             route.freed.set()
+
+
+def _snapshot(budget: RouteBudget) -> RateSnapshot:
+    """What this process knows of a route's window, as the headers would have said it."""
+    return RateSnapshot(
+        limit=budget.limit,
+        remaining=budget.remaining,
+        reset=budget.reset_at,
+        concurrent_limit=budget.concurrent_limit,
+    )
+
+
+def _cancelling() -> bool:
+    """Whether the current task is being cancelled (Python 3.11+; False before)."""
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)
+    return bool(cancelling()) if cancelling is not None else False
+
+
+def _abandon(inner: asyncio.Future[Any], undo: Callable[[], None]) -> None:
+    """Stop an acquire we no longer wait for; give back what it took if it got there."""
+    if inner.done():
+        if not inner.cancelled() and inner.exception() is None:
+            undo()
+        return
+    inner.cancel()
+    inner.add_done_callback(
+        lambda f: undo() if not f.cancelled() and f.exception() is None else None
+    )

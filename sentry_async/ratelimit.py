@@ -11,12 +11,22 @@ server's word whenever an answer brings fresher numbers.
 
 from __future__ import annotations
 
+import email.utils
 import math
+import re
 from collections.abc import Mapping
+from datetime import timezone
 
 import attrs
 
-__all__ = ["RateSnapshot", "RouteBudget", "parse_rate_headers"]
+__all__ = [
+    "ClockSkew",
+    "RateSnapshot",
+    "RouteBudget",
+    "bounded",
+    "parse_http_date",
+    "parse_rate_headers",
+]
 
 LIMIT = "X-Sentry-Rate-Limit-Limit"
 REMAINING = "X-Sentry-Rate-Limit-Remaining"
@@ -31,6 +41,18 @@ DEFAULT_WINDOW = 1.0
 # window this long before its reset, so a request sent at the very end (or by a clock that
 # runs behind) is not counted in the next window, whose budget is spent in full again.
 RESET_MARGIN = 0.02
+# Header numbers are clamped before anything stores them (a Redis script, a float): counts
+# to int32, resets to a few centuries of epoch seconds. A longer digit string is not parsed
+# at all, so a 400-digit value costs nothing and can never overflow.
+MAX_COUNT = 2**31 - 1
+MAX_EPOCH = 10**10
+_DIGITS = re.compile(r"[0-9]{1,32}")
+# The furthest ahead of (server) now a window reset is believed: Sentry's longest windows
+# are an hour. A later reset (the year 3000) is read as "in an hour", so one hostile or
+# broken answer cannot freeze a route for longer than that.
+MAX_RESET_AHEAD = 3600.0
+# A server clock further than this from ours is not believed (a garbage Date header).
+MAX_SKEW = 3600.0
 
 
 @attrs.frozen(slots=True)
@@ -44,15 +66,20 @@ class RateSnapshot:
     concurrent_remaining: int | None = None
 
 
-def _int(headers: Mapping[str, str], name: str) -> int | None:
+def _int(headers: Mapping[str, str], name: str, cap: int = MAX_COUNT) -> int | None:
+    """A non-negative decimal header value clamped to ``cap``; None when absent or garbage.
+
+    Only ASCII digits count: ``int()`` would also take "1_000", "+5" or Arabic-Indic digits.
+    """
     value = headers.get(name)
     if value is None:
         return None
-    try:
-        number = int(value.strip())
-    except ValueError:  # "None" from older Sentry builds, or anything else odd
+    value = value.strip()
+    if len(value) > 32:  # "None", a sign or anything else odd; long digit runs are huge
+        return cap if value.isascii() and value.isdigit() else None
+    if not _DIGITS.fullmatch(value):  # "None" from older Sentry builds, a sign, a dot
         return None
-    return number if number >= 0 else None
+    return min(int(value), cap)
 
 
 def parse_rate_headers(headers: Mapping[str, str]) -> RateSnapshot | None:
@@ -62,14 +89,72 @@ def parse_rate_headers(headers: Mapping[str, str]) -> RateSnapshot | None:
     """
     if headers.get(LIMIT) is None and headers.get(CONCURRENT_LIMIT) is None:
         return None
-    reset = _int(headers, RESET)
+    reset = _int(headers, RESET, MAX_EPOCH)
+    # A limit of 0 can never be met; read it as garbage, not as "wait forever".
     return RateSnapshot(
-        limit=_int(headers, LIMIT),
+        limit=_int(headers, LIMIT) or None,
         remaining=_int(headers, REMAINING),
         reset=float(reset) if reset is not None else None,
         concurrent_limit=_int(headers, CONCURRENT_LIMIT) or None,
         concurrent_remaining=_int(headers, CONCURRENT_REMAINING),
     )
+
+
+def bounded(snapshot: RateSnapshot | None, now: float) -> RateSnapshot | None:
+    """``snapshot`` with its reset no further than :data:`MAX_RESET_AHEAD` past ``now``."""
+    if snapshot is None or snapshot.reset is None or snapshot.reset <= now + MAX_RESET_AHEAD:
+        return snapshot
+    return attrs.evolve(snapshot, reset=float(math.ceil(now + MAX_RESET_AHEAD)))
+
+
+def parse_http_date(value: str | None) -> float | None:
+    """Epoch seconds of an HTTP date (``Date``, ``Retry-After``); None if absent or garbage."""
+    if not value or len(value) > 64:  # an HTTP date is 29 characters
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(value.strip())
+        if when.tzinfo is None:  # "-0000": HTTP dates are always GMT
+            when = when.replace(tzinfo=timezone.utc)
+        return when.timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+class ClockSkew:
+    """How far the server's clock is ahead of ours, learnt from answers' ``Date`` headers.
+
+    ``Date`` has one-second resolution and was stamped somewhere between sending and
+    receiving, so each answer bounds the offset to ``[date - received, date + 1 - sent]``.
+    The estimate is the greatest lower bound seen: it errs towards the server being behind,
+    which only makes a wait a little longer, never early into a window not yet open (a
+    429). It closes in on the true offset as answers arrive at different sub-second phases.
+    An answer that contradicts the others (our clock jumped) restarts the estimate; a Date
+    further than :data:`MAX_SKEW` from our clock, missing or unparseable changes nothing.
+    """
+
+    __slots__ = ("_high", "_low")
+
+    def __init__(self) -> None:
+        self._low: float | None = None
+        self._high: float | None = None
+
+    @property
+    def offset(self) -> float:
+        """Seconds to add to local epoch time to get the server's (0.0 until known)."""
+        return 0.0 if self._low is None else self._low
+
+    def observe(self, date: str | None, sent: float, received: float) -> None:
+        """Learn from one answer's ``Date`` header; ``sent``/``received`` are local epochs."""
+        stamped = parse_http_date(date)
+        if stamped is None or not received >= sent:
+            return
+        low, high = stamped - received, stamped + 1.0 - sent
+        if not (low >= -MAX_SKEW and high <= MAX_SKEW):
+            return
+        if self._low is None or self._high is None or low > self._high or high < self._low:
+            self._low, self._high = low, high
+        else:
+            self._low, self._high = max(self._low, low), min(self._high, high)
 
 
 @attrs.define(slots=True)
@@ -133,7 +218,10 @@ class RouteBudget:
         if self.reset_at is None or reset > self.reset_at:
             if self.reset_at is not None:
                 gap = reset - self.reset_at
-                self.window = gap if self.window is None else min(self.window, gap)
+                # A gap longer than any real window (a reset of 0, then of next year) says
+                # nothing about the window; believing it would push the next reset away.
+                if gap <= MAX_RESET_AHEAD:
+                    self.window = gap if self.window is None else min(self.window, gap)
             self.reset_at = reset
             self.remaining = remaining
         elif reset == self.reset_at and self.remaining is not None:

@@ -7,10 +7,18 @@ number): no clock, no sleeping, no HTTP. The session turns its answer into a wai
 from __future__ import annotations
 
 import enum
+import math
 
 import attrs
 
-from .errors import DecodeError, RateLimited, SentryError, ServerError, TransportError
+from .errors import (
+    DecodeError,
+    RateLimited,
+    ResponseTooLarge,
+    SentryError,
+    ServerError,
+    TransportError,
+)
 
 __all__ = ["IDEMPOTENT_METHODS", "Failure", "RetryPolicy", "backoff", "classify", "decide"]
 
@@ -66,8 +74,11 @@ class RetryPolicy:
 
 def backoff(policy: RetryPolicy, attempt: int, jitter: float) -> float:
     """The wait before error retry number ``attempt`` (1-based); ``jitter`` in [0, 1)."""
-    cap = min(policy.max_backoff, policy.initial_backoff * policy.multiplier ** (attempt - 1))
-    return cap * jitter
+    try:
+        grown = policy.initial_backoff * policy.multiplier ** (attempt - 1)
+    except OverflowError:  # the thousandth 429 of a call with no deadline
+        grown = math.inf
+    return min(policy.max_backoff, grown) * jitter
 
 
 def decide(
@@ -85,11 +96,19 @@ def decide(
     ``attempt`` counts error attempts made so far (1 after the first failure); ``elapsed`` is
     the time the call has taken; ``wait_hint`` is the server's own idea of when to come back
     (Retry-After or the window reset), used for 429s.
+
+    A hint shorter than ``initial_backoff`` (a ``Retry-After`` of 0, a negative number, NaN,
+    a date in the past) is floored by the normal, growing backoff for the attempt: otherwise
+    a call would re-send as fast as the server answers until its deadline.
     """
     if failure is Failure.RATE_LIMITED:
         if not policy.retry_rate_limited:
             return None
-        delay = wait_hint if wait_hint is not None else backoff(policy, max(attempt, 1), jitter)
+        hint = wait_hint if wait_hint is not None and not math.isnan(wait_hint) else None
+        if hint is not None and hint >= policy.initial_backoff:
+            delay = hint
+        else:
+            delay = max(hint or 0.0, backoff(policy, max(attempt, 1), jitter))
         if delay > policy.max_rate_limit_wait:
             return None
     else:
@@ -125,6 +144,8 @@ def classify(error: SentryError) -> Failure | None:
         return Failure.SERVER_ERROR
     if isinstance(error, TransportError):
         return _TRANSPORT_FAILURES.get(error.reason)
+    if isinstance(error, ResponseTooLarge):
+        return None  # it will be just as large next time
     if isinstance(error, DecodeError) and "json" in error.content_type.lower():
         return Failure.MALFORMED  # JSON cut short; an HTML page is a set-up error instead
     return None

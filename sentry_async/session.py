@@ -7,6 +7,13 @@ Each step has one concern::
     _send_once          rate/concurrency gate around exactly one HTTP exchange
     wire.decipher       (status, headers, body) -> Answer or typed error
 
+Limits (what no server answer can get past): every wait, queueing and pacing included, ends
+by the call's deadline; each attempt's timeout is the smaller of ``timeout`` and the time
+left; a body is read incrementally up to ``max_body_size`` (error bodies: a short prefix);
+redirects are followed only within the base URL's origin (or its https upgrade); every
+error raised is a :class:`~sentry_async.errors.SentryError` with the token redacted and no
+aiohttp exception (whose request carries the token) attached.
+
 A :class:`Transport` (connection pool, gate, token) is shared by a client and every
 ``with_options`` view of it; a :class:`Session` adds per-view options (timeout, retry).
 """
@@ -17,7 +24,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import aiohttp
 import attrs
@@ -28,13 +35,20 @@ from ._version import __version__
 from .clock import Clock
 from .errors import (
     AmbiguousWriteError,
+    APIError,
     ConfigurationError,
+    DecodeError,
     RateLimited,
+    RedirectRefused,
+    ResponseTooLarge,
     SentryError,
     TransportError,
+    redact,
+    snippet,
 )
-from .gate import RateGate
-from .hosts import Host, origin_of
+from .gate import PacingRefused, RateGate
+from .hosts import Host
+from .hosts import origin_of as _origin
 from .ratelimit import RateSnapshot, parse_rate_headers
 from .regions import Region, RegionDirectory, org_of
 from .retry import IDEMPOTENT_METHODS, RetryPolicy, classify, decide
@@ -42,13 +56,20 @@ from .route import Route
 from .stores import RateLimitStore, token_fingerprint
 from .wire import Answer, decipher, dumps
 
-__all__ = ["Session", "Transport", "normalise_base_url"]
+__all__ = ["DEFAULT_MAX_BODY_SIZE", "Session", "Transport", "normalise_base_url"]
 
 log = logging.getLogger("sentry_async")
 
 USER_AGENT = f"sentry-async/{__version__}"
 MAX_REDIRECTS = 5
+#: The largest answer body read, in bytes (after decompression). Sentry's largest real
+#: answers (a full event with its stack traces and breadcrumbs, stats_v2 over many
+#: projects, a 100-item page of issues) stay in the low megabytes.
+DEFAULT_MAX_BODY_SIZE = 64 * 1024 * 1024
+# Of an error answer only this much is read: enough for any JSON detail and a snippet.
+_ERROR_BODY_LIMIT = 64 * 1024
 _PATH_CACHE = 4096
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CONNECT_TIMEOUT: tuple[type[BaseException], ...] = tuple(
     t for t in (getattr(aiohttp, "ConnectionTimeoutError", None),) if t is not None
@@ -58,9 +79,18 @@ Query = list[tuple[str, str]]
 
 
 def normalise_base_url(base_url: str) -> URL:
-    """``https://sentry.io`` or ``https://host/prefix[/api/0]`` -> the ``/api/0`` root URL."""
-    url = URL(base_url.strip())
-    if not url.is_absolute() or url.scheme not in ("http", "https"):
+    """``https://sentry.io`` or ``https://host/prefix[/api/0]`` -> the ``/api/0`` root URL.
+
+    Raises :class:`~sentry_async.errors.ConfigurationError` for anything else.
+    """
+    try:
+        url = URL(base_url.strip())
+        _origin(url)  # a port out of range, an unparseable host
+    except (ValueError, TypeError):
+        raise ConfigurationError(
+            f"base_url must be an absolute http(s) URL like https://sentry.io, not {base_url!r}"
+        ) from None
+    if not url.is_absolute() or url.scheme not in ("http", "https") or not url.host:
         raise ConfigurationError(
             f"base_url must be an absolute http(s) URL like https://sentry.io, not {base_url!r}"
         )
@@ -90,6 +120,10 @@ class _Token:
 
     def bearer(self) -> str:
         return f"Bearer {self._value}"
+
+    def scrub(self, error: SentryError) -> SentryError:
+        """``error`` with the token removed from its message and attributes."""
+        return redact(error, self._value)
 
     def __repr__(self) -> str:
         return "<token redacted>"
@@ -128,27 +162,35 @@ class Transport:
         clock: Clock,
         max_concurrency: int | None,
         rate_limit_store: RateLimitStore | None = None,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         regions: bool = True,
     ) -> None:
+        if isinstance(max_body_size, bool) or not isinstance(max_body_size, int):
+            raise TypeError("max_body_size must be an int (bytes)")
+        if max_body_size < 1:
+            raise ValueError("max_body_size must be a positive number of bytes")
+        self.max_body_size = max_body_size
         self.api = normalise_base_url(base_url)
+        #: The base URL's host: its URLs, redirect trust and rate-limit keys.
         self.home = Host(self.api)
-        self.origin = self.api.origin()
+        self.origin = self.home.origin
+        # Where a redirect may lead: this origin, or its https upgrade (same host).
+        self.trusted = self.home.trusted
         #: Which host each org's calls go to (sentry.io's regions); see regions.
         self.directory = RegionDirectory(self.api, token=token, enabled=regions)
         self._hosts: dict[str, Host] = {self.directory.base.url: self.home}
         self._orgs: dict[str, str | None] = {}  # path -> the org it is routed by
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.clock = clock
         # The store sees a fingerprint of the token, never the token.
         self.gate = RateGate(
             clock, max_concurrency, store=rate_limit_store, scope=token_fingerprint(token)
         )
-        token_ = _Token(token)
+        self.token = token_ = _Token(token)
         base = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         json_ = {"Content-Type": "application/json"}
-        self.headers_anonymous = _Headers(base)
         self.headers = _Headers(base, Authorization=token_.bearer())
         self.json_headers = _Headers(self.headers, **json_)
-        self.json_headers_anonymous = _Headers(base, **json_)
         self._http = session
         self._owns_http = session is None
         self._pool_size = max(100, max_concurrency or 0)
@@ -181,6 +223,16 @@ class Transport:
         """The aiohttp session, created on first use (inside the running loop)."""
         if self.closed:
             raise SentryError("this SentryClient is closed; create a new one")
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif loop is not self._loop:
+            # Its connection pool and gate belong to the first loop (now likely closed):
+            # aiohttp would fail with a bare "Event loop is closed".
+            raise ConfigurationError(
+                "this SentryClient was first used in another event loop (an earlier "
+                "asyncio.run()?) and belongs to it; create one client per event loop"
+            )
         if self._http is None:
             self._http = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
@@ -191,6 +243,9 @@ class Transport:
     async def close(self) -> None:
         """Close the connection pool if this transport created it."""
         self.closed = True
+        if self._loop is not None and asyncio.get_running_loop() is not self._loop:
+            self._http = None  # its loop is gone; the pool went with it
+            return
         await self.directory.aclose()
         if self._owns_http and self._http is not None:
             http, self._http = self._http, None
@@ -209,12 +264,11 @@ class Session:
         rng: random.Random | None = None,
         region: Region | None = None,
     ) -> None:
-        if timeout is not None and timeout <= 0:
+        if timeout is not None and not timeout > 0:
             raise ValueError("timeout must be positive seconds, or None for no timeout")
         self.transport = transport
         self.timeout = timeout
         self.retry = retry
-        self._client_timeout = aiohttp.ClientTimeout(total=timeout)
         self._rng = rng or random.Random()
         #: Every call of this view goes to this region's host (None: routed per org).
         self.region = region
@@ -243,9 +297,8 @@ class Session:
         # (the main host proxies them) and is asked again by the next call.
         once = attrs.evolve(self.retry, attempts=1, retry_rate_limited=False)
         lookup = Session(self.transport, timeout=self.timeout, retry=once, rng=self._rng)
-        return (
-            await lookup.send(route, params=params, region=self.transport.directory.base)
-        ).payload
+        base = self.transport.directory.base
+        return (await lookup.send(route, params=params, region=base)).payload
 
     def _known_host(self, route: Route, region: Region | None) -> Host | None:
         """The host ``route`` goes to, if known without a lookup (the common case)."""
@@ -280,19 +333,24 @@ class Session:
     ) -> Answer:
         """Send ``route`` with retries; return the decoded answer or raise a typed error.
 
-        It goes to ``region``'s host if given, else to its org's region (org-scoped paths,
-        when routing), else to the base URL.
+        Every wait (a concurrency slot, a rate-limit window, a retry's backoff, the answer
+        itself) ends by ``retry.deadline``; a wait that cannot fit raises at once. It goes
+        to ``region``'s host if given, else to its org's region (org-scoped paths, when
+        routing; learning it is one bounded lookup), else to the base URL.
         """
         body = dumps(json) if json is not None else None
         query = encode_query(params)
         clock = self.transport.clock
         started = clock.monotonic()
+        policy = self.retry
+        deadline = None if policy.deadline is None else started + policy.deadline
         host = self._known_host(route, region) or await self._looked_up_host(route)
         errors = limited = 0
         while True:
             try:
-                return await self._follow_redirects(route, query, body, host)
+                return await self._follow_redirects(route, query, body, deadline, host)
             except SentryError as exc:
+                self.transport.token.scrub(exc)
                 failure = classify(exc)
                 if failure is None:
                     raise
@@ -307,7 +365,7 @@ class Session:
                     errors += 1
                     attempt = errors
                 delay = decide(
-                    self.retry,
+                    policy,
                     route.method,
                     failure,
                     attempt=attempt,
@@ -318,9 +376,10 @@ class Session:
                 if delay is None:
                     if failure.server_may_have_acted and route.method not in IDEMPOTENT_METHODS:
                         raise AmbiguousWriteError(
-                            f"{route.method} {route.template} may or may not have been applied: "
-                            f"{exc} — it was not re-sent; check whether it took effect before "
-                            "trying again",
+                            f"{route.method} {route.template} may or may not have been applied "
+                            f"({_what_happened(exc)}); it was not re-sent: check whether it "
+                            f"took effect, then decide whether to send it again "
+                            f"(url: {getattr(exc, 'url', '')})",
                             method=route.method,
                             route=route.template,
                             url=getattr(exc, "url", ""),
@@ -337,25 +396,27 @@ class Session:
                 await clock.sleep(delay)
 
     async def _follow_redirects(
-        self, route: Route, query: Query | None, body: bytes | None, host: Host
+        self,
+        route: Route,
+        query: Query | None,
+        body: bytes | None,
+        deadline: float | None,
+        host: Host,
     ) -> Answer:
         transport = self.transport
         url = host.url_for(route.path)
-        same_origin = True
         hops = 0
         while True:
             status, headers, data, rate = await self._send_once(
-                route, url, query, body, same_origin, host
+                route, url, query, body, deadline, host
             )
             location = headers.get("Location")
             follow = status in _REDIRECTS and route.method in ("GET", "HEAD")
             if not location or not follow or hops == MAX_REDIRECTS:
                 break  # an unfollowed 3xx surfaces from decipher as ResourceMoved
             hops += 1
-            url = url.join(URL(location, encoded=True))
+            url = self._redirect_target(route, url, status, location, host)
             query = None  # the Location carries the query it wants
-            # Credentials never travel to another origin, even if a redirect asks.
-            same_origin = same_origin and origin_of(url) == host.origin
         return decipher(
             method=route.method,
             route=route.template,
@@ -363,8 +424,53 @@ class Session:
             status=status,
             headers=headers,
             body=data,
-            now=transport.clock.time(),
+            now=transport.gate.now(),
             rate=rate,
+        )
+
+    def _redirect_target(
+        self, route: Route, url: URL, status: int, location: str, host: Host
+    ) -> URL:
+        """Where a redirect leads, if the token may go there (the origin of the host the
+        call was sent to, or its https upgrade); else RedirectRefused."""
+        target: URL | None
+        try:
+            target = url.join(URL(location, encoded=True))
+            origin = _origin(target)
+        except (ValueError, TypeError):
+            target, origin = None, None
+        credentials = target is not None and (target.user, target.password) != (None, None)
+        if target is not None and origin in host.trusted and not credentials:
+            if target.explicit_port is not None and target.port == _DEFAULT_PORTS.get(
+                target.scheme
+            ):
+                target = target.with_port(None)  # the URL the pool would use anyway
+            return target
+        shown = snippet(location)
+        if target is None:
+            why = "a Location that is not a URL"
+        elif credentials:
+            why = "a URL carrying credentials"
+        else:
+            why = "another origin"
+        api = host.prefix
+        message = (
+            f"{route.method} {route.template} was redirected ({status}) to {why}: {shown!r}; "
+            f"not followed, since the token may only go to {api} (set base_url to the "
+            f"address the API really lives at; url: {url})"
+        )
+        return _raise(
+            RedirectRefused(
+                message,
+                location=location[:2048],
+                new_slug=None,
+                status=status,
+                detail=None,
+                body=None,
+                method=route.method,
+                route=route.template,
+                url=str(url),
+            )
         )
 
     async def _send_once(
@@ -373,21 +479,29 @@ class Session:
         url: URL,
         query: Query | None,
         body: bytes | None,
-        authorised: bool,
+        deadline: float | None,
         host: Host,
     ) -> tuple[int, CIMultiDictProxy[str], bytes, RateSnapshot | None]:
         transport = self.transport
         http = transport.http()
-        if body is None:
-            headers = transport.headers if authorised else transport.headers_anonymous
-        else:
-            headers = transport.json_headers if authorised else transport.json_headers_anonymous
+        headers = transport.headers if body is None else transport.json_headers
         gate = transport.gate
         key = host.key(route)
-        await gate.acquire(key)
+        clock = transport.clock
+        try:
+            await gate.acquire(key, deadline=deadline, max_wait=self.retry.max_rate_limit_wait)
+        except PacingRefused as refused:
+            raise self._pacing_error(route, url, refused) from None
+        timeout = self.timeout
+        if deadline is not None:
+            left = max(deadline - clock.monotonic(), 0.001)
+            timeout = left if timeout is None else min(timeout, left)
         rate: RateSnapshot | None = None
         answered = False
+        failure: TransportError | None = None
+        too_large = False
         try:
+            sent = clock.time()
             async with http.request(
                 route.method,
                 url,
@@ -395,42 +509,94 @@ class Session:
                 data=body,
                 headers=headers,
                 allow_redirects=False,
-                timeout=self._client_timeout,
+                timeout=aiohttp.ClientTimeout(total=timeout),
             ) as response:
-                data = await response.read()
                 status, answer_headers = response.status, response.headers
+                ok = 200 <= status <= 299
+                limit = transport.max_body_size if ok else _ERROR_BODY_LIMIT
+                data, over = await _read_bounded(response, limit, refuse_early=ok)
+                too_large = over and ok
             answered = True
             rate = parse_rate_headers(answer_headers)
+            gate.skew.observe(answer_headers.get("Date"), sent, clock.time())
+        # Each handler only records what went wrong: the error is raised below, outside
+        # the except block, so aiohttp's exception (its request_info holds the
+        # Authorization header) is neither __cause__ nor __context__ of what callers see.
         except _CONNECT_TIMEOUT as exc:
-            raise self._transport_error(route, url, "connect", exc) from None
+            failure = self._transport_error(route, url, "connect", exc, timeout)
         except aiohttp.ClientSSLError as exc:
-            raise self._transport_error(route, url, "tls", exc) from None
+            failure = self._transport_error(route, url, "tls", exc, timeout)
         except aiohttp.ClientConnectorError as exc:
-            raise self._transport_error(route, url, "connect", exc) from None
+            failure = self._transport_error(route, url, "connect", exc, timeout)
         except asyncio.TimeoutError as exc:
-            raise self._transport_error(route, url, "timeout", exc) from None
+            failure = self._transport_error(route, url, "timeout", exc, timeout)
         except aiohttp.ClientError as exc:
-            raise self._transport_error(route, url, "connection lost", exc) from None
+            failure = self._transport_error(route, url, "connection lost", exc, timeout)
         finally:
             gate.release(key, rate, answered=answered)
+        if failure is not None:
+            raise failure
+        if too_large:
+            kind = answer_headers.get("Content-Type", "")
+            limit = transport.max_body_size
+            raise ResponseTooLarge(
+                f"{route.method} {route.template} answered {status} with a body over "
+                f"max_body_size ({limit} bytes); it was not read further (ask for less: fewer "
+                f"results per page or a shorter period, or raise max_body_size; url: {url})",
+                limit=limit,
+                method=route.method,
+                route=route.template,
+                url=str(url),
+                status=status,
+                snippet=snippet(data),
+                content_type=kind,
+            )
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s %s -> %d", route.method, route.template, status)
         return status, answer_headers, data, rate
 
+    def _pacing_error(self, route: Route, url: URL, refused: PacingRefused) -> RateLimited:
+        wait = refused.wait
+        if wait is None:
+            what = "no request slot came free on this route within the call's deadline"
+        else:
+            what = (
+                f"its rate-limit window needs a {wait:.1f}s wait, longer than the call may "
+                "still wait (RetryPolicy deadline / max_rate_limit_wait)"
+            )
+        return RateLimited(
+            f"{route.method} {route.template}: not sent, {what} (try again later, or "
+            f"lower concurrency; url: {url})",
+            retry_after=wait,
+            rate=refused.snapshot,
+            status=429,
+            detail=None,
+            body=None,
+            method=route.method,
+            route=route.template,
+            url=str(url),
+        )
+
     def _transport_error(
-        self, route: Route, url: URL, reason: str, exc: BaseException
+        self, route: Route, url: URL, reason: str, exc: BaseException, timeout: float | None
     ) -> TransportError:
+        cut = timeout is not None and (self.timeout is None or timeout < self.timeout)
         what = {
             "connect": "could not connect",
             "tls": "TLS failed",
-            "timeout": f"no answer within {self.timeout}s",
+            "timeout": (
+                f"no answer within the call's deadline ({timeout:.1f}s were left)"
+                if cut and timeout is not None
+                else f"no answer within {self.timeout}s"
+            ),
             "connection lost": "the connection broke before a full answer",
         }[reason]
-        cause = type(exc).__name__ + (f": {exc}" if str(exc) else "")
+        # Only a string of the cause is kept, never the exception itself.
+        cause = type(exc).__name__ + (f": {snippet(str(exc))}" if str(exc) else "")
         hint = (
             "check base_url / SENTRY_URL and the network"
             if reason in ("connect", "tls")
-            else "raise the timeout with with_options(timeout=...) or retry later"
+            else "raise the timeout (or the deadline) with with_options(...) or retry later"
         )
         return TransportError(
             f"{route.method} {route.template}: {what} ({cause}; {hint}; url: {url})",
@@ -439,3 +605,42 @@ class Session:
             url=str(url),
             reason=reason,
         )
+
+
+async def _read_bounded(
+    response: aiohttp.ClientResponse, limit: int, *, refuse_early: bool
+) -> tuple[bytes, bool]:
+    """At most ``limit`` bytes of the body, read as it arrives; and whether there was more.
+
+    With ``refuse_early``, a declared Content-Length over the limit is not read at all.
+    """
+    length = response.content_length
+    if refuse_early and length is not None and length > limit:
+        return b"", True
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_any():
+        if size + len(chunk) > limit:
+            chunks.append(chunk[: limit - size])
+            return b"".join(chunks), True
+        size += len(chunk)
+        chunks.append(chunk)
+    return b"".join(chunks), False
+
+
+def _what_happened(exc: SentryError) -> str:
+    """A few words on how an attempt failed, for messages that add their own advice."""
+    if isinstance(exc, APIError):
+        return f"it answered {exc.status}"
+    if isinstance(exc, TransportError):
+        return {
+            "timeout": "no answer in time",
+            "connection lost": "the connection broke before a full answer",
+        }.get(exc.reason, exc.reason)
+    if isinstance(exc, DecodeError):
+        return f"its {exc.status} answer could not be read"
+    return type(exc).__name__
+
+
+def _raise(error: SentryError) -> NoReturn:
+    raise error

@@ -6,34 +6,15 @@ case-insensitive lookups (aiohttp's and multidict's are).
 
 from __future__ import annotations
 
-import email.utils
 import json
 import re
 from collections.abc import Mapping
-from datetime import timezone
 from typing import Any
 
 import attrs
 
 from .errors import DecodeError, error_from_response, snippet
-from .ratelimit import RateSnapshot, parse_rate_headers
-
-try:  # optional speed-up, same results
-    import orjson
-
-    _loads: Any = orjson.loads
-
-    def dumps(value: Any) -> bytes:
-        """Serialise a request body."""
-        return orjson.dumps(value)
-
-except ImportError:  # pragma: no cover - exercised when the extra is absent
-    _loads = json.loads
-
-    def dumps(value: Any) -> bytes:
-        """Serialise a request body."""
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
-
+from .ratelimit import RateSnapshot, parse_http_date, parse_rate_headers
 
 __all__ = [
     "Answer",
@@ -47,13 +28,96 @@ __all__ = [
 ]
 
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
-_LINK = re.compile(r"<([^>]*)>([^<]*)")
 _PARAM = re.compile(r';\s*([A-Za-z_][\w-]*)\s*=\s*(?:"([^"]*)"|([^;,\s]*))')
+_DELTA_SECONDS = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,9})?")
+# Retry-After beyond this is read as this: far past any wait a call accepts, still a float.
+_MAX_RETRY_AFTER = 10.0**9
+_BOM = b"\xef\xbb\xbf"
+# Integers orjson keeps as int; beyond them it gives a float (and the stdlib path does too).
+_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
+_LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"number out of range: {text[:40]}")
+    return value
+
+
+def _bounded_int(text: str) -> int | float:
+    if len(text) <= 20:
+        value = int(text)
+        if _INT_MIN <= value <= _INT_MAX:
+            return value
+    return _finite_float(text)
+
+
+_STRICT = json.JSONDecoder(
+    parse_constant=_refuse_constant, parse_float=_finite_float, parse_int=_bounded_int
+)
+
+
+def _stdlib_loads(body: bytes) -> Any:
+    """The standard library's decoder, made to decide every body as orjson does."""
+    text = body.decode("utf-8")  # UTF-16/32 and invalid UTF-8 are refused (RFC 8259 §8.1)
+    try:
+        value = _STRICT.decode(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    if "\\u" in text and _LONE_SURROGATE.search(text):
+        _refuse_lone_surrogates(value)
+    return value
+
+
+def _refuse_lone_surrogates(value: Any) -> None:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            item.encode("utf-8")  # UnicodeEncodeError (a ValueError) on a lone surrogate
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+
+
+try:  # optional speed-up, same results
+    import orjson
+
+    _fast_loads: Any = orjson.loads
+
+    def dumps(value: Any) -> bytes:
+        """Serialise a request body."""
+        return orjson.dumps(value)
+
+except ImportError:  # pragma: no cover - exercised when the extra is absent
+    _fast_loads = _stdlib_loads
+
+    def dumps(value: Any) -> bytes:
+        """Serialise a request body."""
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def loads(body: bytes) -> Any:
-    """Decode a JSON body (orjson when installed)."""
-    return _loads(body)
+    """Decode a JSON body; ValueError (never RecursionError) if it is not JSON.
+
+    One meaning whichever decoder runs (orjson when installed, else the standard library):
+    UTF-8 only, a leading UTF-8 byte-order mark ignored; ``NaN``, ``Infinity``, numbers
+    beyond a double (``1e999999``), lone surrogates, UTF-16/32 and nesting deeper than
+    ~1000 levels are refused; integers beyond 64 bits become floats.
+    """
+    if body[:3] == _BOM:
+        body = body[3:]
+    try:
+        return _fast_loads(body)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 @attrs.frozen(slots=True)
@@ -69,20 +133,31 @@ class LinkEntry:
 def parse_link_header(value: str) -> dict[str, LinkEntry]:
     """Parse Sentry's ``Link`` header into entries by ``rel`` (``previous``, ``next``).
 
-    Tolerant: entries without ``rel`` are skipped; ``results`` is None when absent.
+    Tolerant: entries without ``rel`` are skipped; ``results`` is None when absent. Each
+    entry is ``<url>`` followed by its parameters up to the next ``<``. Runs in time linear
+    in the header's length, whatever it holds.
     """
     entries: dict[str, LinkEntry] = {}
-    for match in _LINK.finditer(value):
+    end = len(value)
+    start = value.find("<")
+    while start >= 0:
+        close = value.find(">", start + 1)
+        if close < 0:
+            break
+        following = value.find("<", close + 1)
+        stop = following if following >= 0 else end
         params = {
             m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3)
-            for m in _PARAM.finditer(match.group(2))
+            for m in _PARAM.finditer(value, close + 1, stop)
         }
+        url = value[start + 1 : close]
+        start = following
         rel = params.get("rel")
         if not rel:
             continue
         results = params.get("results")
         entries[rel] = LinkEntry(
-            url=match.group(1),
+            url=url,
             rel=rel,
             results=None if results is None else results.lower() == "true",
             cursor=params.get("cursor") or None,
@@ -106,21 +181,20 @@ def next_cursor(headers: Mapping[str, str]) -> str | None:
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a ``Retry-After`` value: delta-seconds or an HTTP date."""
+    """Seconds to wait from a ``Retry-After`` value: delta-seconds or an HTTP date.
+
+    ``now`` is the server's epoch time as best known. Garbage (NaN, a sign, 400 digits) is
+    None; a date in the past is 0.0; the result is never above 10**9 seconds.
+    """
     if not value:
         return None
     value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    if _DELTA_SECONDS.fullmatch(value):
+        return min(float(value), _MAX_RETRY_AFTER)
+    when = parse_http_date(value)
+    if when is None:
         return None
-    if when.tzinfo is None:  # "-0000": HTTP dates are always GMT
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, when.timestamp() - now)
+    return min(max(0.0, when - now), _MAX_RETRY_AFTER)
 
 
 class _Unset:
@@ -144,14 +218,41 @@ class Answer:
     next_cursor: str | None
 
 
+def _blank(body: bytes) -> bool:
+    return not body or body.isspace()  # no copy, unlike strip() of a large body
+
+
 def _decode_error_body(body: bytes) -> Any:
     """An error body as JSON when it is JSON (whatever Content-Type says), else a snippet."""
-    if not body.strip():
+    if _blank(body):
         return None
     try:
-        return _loads(body)
+        return loads(body)
     except ValueError:
         return snippet(body)
+
+
+def _undecodable(
+    method: str, route: str, url: str, status: int, body: bytes, kind: str
+) -> DecodeError:
+    shown = snippet(body)
+    said = f"{shown!r}" if shown else "an empty body"
+    if method in _READS:
+        what = f"answered {status} with a body that is not JSON"
+        hint = "is the base URL a Sentry API?"
+    else:
+        # The write went through; saying so keeps a caller from repeating it.
+        what = f"was accepted ({status}) but its answer is not JSON"
+        hint = "the change was applied: do not send it again"
+    return DecodeError(
+        f"{method} {route} {what} ({kind or 'no Content-Type'}): {said} ({hint}; url: {url})",
+        method=method,
+        route=route,
+        url=url,
+        status=status,
+        snippet=shown,
+        content_type=kind,
+    )
 
 
 def decipher(
@@ -168,39 +269,30 @@ def decipher(
     """Turn one HTTP exchange into an :class:`Answer`, or raise the matching error.
 
     2xx bodies must be JSON (or empty, e.g. 204); anything else raises
-    :class:`~sentry_async.errors.DecodeError` with a snippet. Other statuses raise the
+    :class:`~sentry_async.errors.DecodeError` with a snippet. A 200/201 labelled JSON with an
+    empty body is malformed too (cut short; not for HEAD or DELETE). Other statuses raise the
     :class:`~sentry_async.errors.APIError` subclass for the status, with ``retry_after``
-    on 429s taken from Retry-After or else the window reset. ``rate`` may be passed when the
-    caller has already parsed the rate-limit headers.
+    on 429s taken from Retry-After or else the window reset. ``now`` is the server's epoch
+    time as best known. ``rate`` may be passed when the caller has already parsed the
+    rate-limit headers.
     """
     if isinstance(rate, _Unset):
         rate = parse_rate_headers(headers)
     if 200 <= status <= 299:
-        if not body.strip():
+        kind = headers.get("Content-Type", "")
+        if _blank(body):
             payload = None
+            if status in (200, 201) and method not in ("HEAD", "DELETE") and "json" in kind.lower():
+                raise _undecodable(method, route, url, status, body, kind)
         else:
             try:
-                payload = _loads(body)
-            except ValueError as exc:
-                kind = headers.get("Content-Type", "")
-                shown = snippet(body)
-                if method in _READS:
-                    what = f"answered {status} with a body that is not JSON"
-                    hint = "is the base URL a Sentry API?"
-                else:
-                    # The write went through; saying so keeps a caller from repeating it.
-                    what = f"was accepted ({status}) but its answer is not JSON"
-                    hint = "the change was applied: do not send it again"
-                raise DecodeError(
-                    f"{method} {route} {what} ({kind or 'no Content-Type'}): {shown!r} "
-                    f"({hint}; url: {url})",
-                    method=method,
-                    route=route,
-                    url=url,
-                    status=status,
-                    snippet=shown,
-                    content_type=kind,
-                ) from exc
+                payload = loads(body)
+                failed = False
+            except ValueError:
+                failed = True
+            if failed:
+                # Raised outside the except block: the decoder's error holds the whole body.
+                raise _undecodable(method, route, url, status, body, kind)
         return Answer(
             method=method,
             route=route,

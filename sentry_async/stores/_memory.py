@@ -9,7 +9,8 @@ everything else (a shared store's fallback, other callers).
 from __future__ import annotations
 
 import asyncio
-from collections import deque
+import itertools
+from collections import OrderedDict, deque
 from typing import Final
 
 from ..ratelimit import RateSnapshot, RouteBudget
@@ -31,6 +32,10 @@ _ADMITTED: Final = Admission(True, LOCAL_LEASE)
 # How long a caller of acquire() waits for a slot before asking again, at most; a release
 # through this store wakes the gate's waiters sooner.
 SLOT_POLL = 0.05
+#: Routes remembered per store. ``SentryClient.request()`` keys state by concrete path, so
+#: an audit over 100k paths would otherwise keep 100k budgets forever; past this many, the
+#: least recently used idle routes are forgotten (a forgotten route starts over with a probe).
+MAX_ROUTES = 4096
 
 
 class RouteState:
@@ -65,18 +70,40 @@ class MemoryRateLimitStore:
     make them share one budget per token within a process. Use it from one event loop.
     """
 
-    __slots__ = ("_routes",)
+    __slots__ = ("_max_routes", "_routes")
 
-    def __init__(self) -> None:
-        self._routes: dict[tuple[str, str], RouteState] = {}
+    def __init__(self, max_routes: int = MAX_ROUTES) -> None:
+        if max_routes < 1:
+            raise ValueError("max_routes must be at least 1")
+        self._routes: OrderedDict[tuple[str, str], RouteState] = OrderedDict()
+        self._max_routes = max_routes
 
     def route_state(self, scope: str, route: str) -> RouteState:
         """The state of ``route`` under ``scope`` (created empty on first use)."""
         key = (scope, route)
-        state = self._routes.get(key)
+        routes = self._routes
+        state = routes.get(key)
         if state is None:
-            state = self._routes[key] = RouteState()
+            state = routes[key] = RouteState()
+            if len(routes) > self._max_routes:
+                self._evict()
+        else:
+            routes.move_to_end(key)
         return state
+
+    def _evict(self) -> None:
+        """Forget the least recently used routes that nothing is in flight or waiting on."""
+        routes = self._routes
+        excess = len(routes) - self._max_routes
+        # Look at a bounded prefix: busy routes are rare among the oldest, and the newest
+        # (just created, about to be used) is never looked at.
+        for key in list(itertools.islice(routes, excess + 64))[: len(routes) - 1]:
+            if excess <= 0:
+                break
+            state = routes[key]
+            if state.budget.in_flight == 0 and not state.waiters:
+                del routes[key]
+                excess -= 1
 
     def try_acquire(self, scope: str, route: str, now: float) -> Admission:
         """:meth:`acquire` without the coroutine: answers at once."""
@@ -113,6 +140,9 @@ class MemoryRateLimitStore:
 
     def block(self, scope: str, route: str, seconds: float, now: float) -> None:
         self.route_state(scope, route).budget.block_until(now + seconds)
+
+    def __len__(self) -> int:
+        return len(self._routes)
 
     def __repr__(self) -> str:
         return f"<MemoryRateLimitStore routes={len(self._routes)}>"

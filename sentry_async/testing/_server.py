@@ -7,6 +7,7 @@ Every request goes: match the raw path → count it → rate/concurrency limiter
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import logging
 import secrets
 import socket
@@ -245,6 +246,8 @@ class FakeSentry:
                 request.transport.close()
             return web.Response()
         headers = dict(reply.headers)
+        # Like Sentry's, the Date comes from the clock the window resets are counted on.
+        headers.setdefault("Date", email.utils.formatdate(self._clock(), usegmt=True))
         if fault is None or fault.kind is not FaultKind.HTML_ERROR:
             headers.update(admission.headers)  # a proxy's page would not carry Sentry's headers
         if reply.content_type is not None:

@@ -18,6 +18,7 @@ from sentry_async import (
     ManualClock,
     NotFound,
     RateLimited,
+    RedirectRefused,
     ResourceMoved,
     RetryPolicy,
     SentryClient,
@@ -260,7 +261,7 @@ async def test_same_origin_redirect_is_followed_with_auth(
     assert call.kwargs["headers"]["Authorization"] == f"Bearer {TOKEN}"
 
 
-async def test_cross_origin_redirect_never_carries_the_token(
+async def test_cross_origin_redirect_is_refused_not_followed(
     sentry: SentryClient, mocked: aioresponses
 ) -> None:
     mocked.get(
@@ -269,9 +270,10 @@ async def test_cross_origin_redirect_never_carries_the_token(
         headers={"Location": "https://elsewhere.example/api/0/projects/acme/web/"},
     )
     mocked.get("https://elsewhere.example/api/0/projects/acme/web/", payload=PROJECT)
-    await sentry.projects.get("acme", "web")
-    (call,) = calls(mocked, "GET", "https://elsewhere.example/api/0/projects/acme/web/")
-    assert "Authorization" not in call.kwargs["headers"]
+    with pytest.raises(RedirectRefused, match=r"elsewhere\.example.*base_url") as info:
+        await sentry.projects.get("acme", "web")
+    assert info.value.location == "https://elsewhere.example/api/0/projects/acme/web/"
+    assert not calls(mocked, "GET", "https://elsewhere.example/api/0/projects/acme/web/")
 
 
 async def test_write_to_a_moved_resource_is_not_followed(

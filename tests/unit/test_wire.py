@@ -75,7 +75,7 @@ def test_link_entries_without_rel_are_ignored() -> None:
     [
         ("7", 7.0),
         (" 2.5 ", 2.5),
-        ("-3", 0.0),
+        ("-3", None),  # garbage: the retry floor applies instead
         ("Tue, 14 Nov 2023 22:13:30 GMT", 10.0),
         ("Tue, 14 Nov 2023 22:13:00 GMT", 0.0),
         ("soon", None),
