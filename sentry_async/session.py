@@ -317,11 +317,13 @@ class Session:
                 return None
         return transport.host(region)
 
-    async def _looked_up_host(self, route: Route) -> Host:
+    async def _looked_up_host(self, route: Route, deadline: float | None) -> Host:
         transport = self.transport
         org = transport.org_of(route.path)
         assert org is not None
-        return transport.host(await transport.directory.region_for(org, self._lookup))
+        within = None if deadline is None else deadline - transport.clock.monotonic()
+        region = await transport.directory.region_for(org, self._lookup, within=within)
+        return transport.host(region)
 
     async def send(
         self,
@@ -344,7 +346,7 @@ class Session:
         started = clock.monotonic()
         policy = self.retry
         deadline = None if policy.deadline is None else started + policy.deadline
-        host = self._known_host(route, region) or await self._looked_up_host(route)
+        host = self._known_host(route, region) or await self._looked_up_host(route, deadline)
         errors = limited = 0
         while True:
             try:

@@ -102,11 +102,14 @@ class RegionDirectory:
             return self.base
         return self._orgs.get(org)
 
-    async def region_for(self, org: str, lookup: Lookup) -> Region:
+    async def region_for(self, org: str, lookup: Lookup, *, within: float | None = None) -> Region:
         """The region of ``org``, asking the base host through ``lookup`` at most once.
 
-        Concurrent callers for one org share one lookup. Never raises a lookup's error: an
-        org whose region cannot be learned right now stays on the base host for this call.
+        Concurrent callers for one org share one lookup; a caller waits for it at most
+        ``within`` seconds (its call's time left; None: no bound), after which that call
+        goes to the base host while the lookup goes on for the others. Never raises a
+        lookup's error: an org whose region cannot be learned right now stays on the base
+        host for this call.
         """
         if not self.enabled:
             return self.base
@@ -116,7 +119,13 @@ class RegionDirectory:
         future = self._pending.get(org)
         if future is None:
             future = self._start(self._pending, org, self._resolve(org, lookup))
-        found, keep = await asyncio.shield(future)
+        # asyncio.wait neither cancels the shared lookup when this caller is cancelled nor
+        # when it stops waiting.
+        done, _ = await asyncio.wait({future}, timeout=None if within is None else max(within, 0))
+        if not done:
+            log.info("the region of %r is still being looked up; this call goes to base", org)
+            return self.base
+        found, keep = future.result()
         if keep:
             self._orgs.setdefault(org, found)
         return found

@@ -148,6 +148,24 @@ async def test_fifty_concurrent_first_calls_cause_one_lookup() -> None:
     assert server.asked == ["/users/me/regions/", "/organizations/acme/"]
 
 
+async def test_a_caller_out_of_time_goes_to_base_while_the_lookup_goes_on() -> None:
+    directory = RegionDirectory(BASE, token=USER_TOKEN)
+    server = Server(
+        {
+            "/users/me/regions/": TWO_REGIONS,
+            "/organizations/acme/": org_answer("https://de.sentry.io"),
+        }
+    )
+    server.gate = asyncio.Event()
+    patient = asyncio.ensure_future(directory.region_for("acme", server))
+    hurried = await directory.region_for("acme", server, within=0)
+    assert hurried == directory.base and not patient.done()
+    server.gate.set()
+    assert (await patient).name == "de"
+    assert directory.known("acme") == await patient
+    assert server.asked == ["/users/me/regions/", "/organizations/acme/"]
+
+
 async def test_a_cancelled_first_caller_does_not_cancel_the_lookup_for_the_others() -> None:
     directory = RegionDirectory(BASE, token=USER_TOKEN)
     server = Server(
