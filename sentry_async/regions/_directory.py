@@ -100,7 +100,12 @@ class RegionDirectory:
         """The org's region if already decided (no await); the base when routing is off."""
         if not self.enabled:
             return self.base
-        return self._orgs.get(org)
+        region = self._orgs.get(org)
+        if region is None and self._listing is not None and not self._listing.routes:
+            claims = self._claims
+            if claims is None or claims.org != org:
+                return self.base  # an install that does not route: nothing to look up
+        return region
 
     async def region_for(self, org: str, lookup: Lookup, *, within: float | None = None) -> Region:
         """The region of ``org``, asking the base host through ``lookup`` at most once.

@@ -193,6 +193,7 @@ async def test_self_hosted_without_a_listing_costs_one_request_in_all() -> None:
         assert not region.routed and region.url == "https://sentry.corp.example"
     assert server.asked == ["/users/me/regions/"]
     assert await directory.regions(server) == (directory.base,)
+    assert directory.known("any-other-org") == directory.base  # decided without an await
 
 
 async def test_a_single_region_install_listed_under_another_url_never_routes() -> None:
