@@ -179,7 +179,7 @@ class Transport:
         #: Which host each org's calls go to (sentry.io's regions); see regions.
         self.directory = RegionDirectory(self.api, token=token, enabled=regions)
         self._hosts: dict[str, Host] = {self.directory.base.url: self.home}
-        self._orgs: dict[str, str | None] = {}  # path -> the org it is routed by
+        self._routes: dict[str, Host] = {}  # path -> its host, once decided for good
         self._loop: asyncio.AbstractEventLoop | None = None
         self.clock = clock
         # The store sees a fingerprint of the token, never the token.
@@ -207,17 +207,28 @@ class Transport:
             host = self._hosts[region.url] = Host(region.api)
         return host
 
-    def org_of(self, path: str) -> str | None:
-        """The org whose region serves ``path`` (None: the base host serves it)."""
-        orgs = self._orgs
-        try:
-            return orgs[path]
-        except KeyError:
-            pass
-        if len(orgs) >= _PATH_CACHE:
-            orgs.clear()
-        org = orgs[path] = org_of(path)
-        return org
+    def host_of(self, path: str) -> Host | None:
+        """The host serving ``path`` if decided (None: its org's region is not known yet).
+
+        Decisions are final (an org's region is kept for the client's life), so each path
+        is classified once.
+        """
+        host = self._routes.get(path)
+        if host is not None:
+            return host
+        directory = self.directory
+        org = org_of(path) if directory.enabled else None
+        if org is None:
+            host = self.home
+        else:
+            region = directory.known(org)
+            if region is None:
+                return None
+            host = self.host(region)
+        if len(self._routes) >= _PATH_CACHE:
+            self._routes.clear()  # bounded; refilling costs one classification per path
+        self._routes[path] = host
+        return host
 
     def http(self) -> aiohttp.ClientSession:
         """The aiohttp session, created on first use (inside the running loop)."""
@@ -302,24 +313,15 @@ class Session:
 
     def _known_host(self, route: Route, region: Region | None) -> Host | None:
         """The host ``route`` goes to, if known without a lookup (the common case)."""
-        transport = self.transport
         if region is None:
             region = self.region
         if region is None:
-            directory = transport.directory
-            if not directory.enabled:
-                return transport.home
-            org = transport.org_of(route.path)
-            if org is None:
-                return transport.home
-            region = directory.known(org)
-            if region is None:
-                return None
-        return transport.host(region)
+            return self.transport.host_of(route.path)
+        return self.transport.host(region)
 
     async def _looked_up_host(self, route: Route, deadline: float | None) -> Host:
         transport = self.transport
-        org = transport.org_of(route.path)
+        org = org_of(route.path)
         assert org is not None
         within = None if deadline is None else deadline - transport.clock.monotonic()
         region = await transport.directory.region_for(org, self._lookup, within=within)
