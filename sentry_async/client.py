@@ -52,6 +52,19 @@ class SentryClient:
     does an explicit regional ``base_url``.
 
     Use as ``async with SentryClient() as sentry: ...`` or call :meth:`close` yourself.
+
+    The API is grouped by resource, one namespace attribute each (see ``help()`` on them):
+
+    - ``organizations``: organizations, environments, client keys, repositories and
+      commits, relay usage, stats, short-id and event-id lookups
+    - ``projects``: projects, their event stats, events, client keys, users, tag values and
+      service hooks
+    - ``members``: organization members and invitations
+    - ``teams``: teams, their projects and members
+    - ``issues``: issues (search, update, bulk update and delete), their events and tags
+    - ``releases``: releases, their deploys and commits
+    - ``integrations``: Sentry App installations and external issues
+    - ``scim``: SCIM users (an org with SAML and SCIM, and its SCIM token)
     """
 
     organizations: Organizations

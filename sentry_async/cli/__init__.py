@@ -3,7 +3,8 @@
 ::
 
     sentry-async audit --demo                  # a built-in fake Sentry: no token, no network
-    sentry-async audit my-org --format json --output audit.json
+    sentry-async audit my-org --output audit.json   # the format follows the extension
+    sentry-async audit my-org --output report.html  # a self-contained page
 
 :func:`main` is the console script; :func:`run` is the same inside a running event loop.
 """

@@ -1,25 +1,33 @@
 """The ``audit`` command from start to exit status: set up, gather, report, map errors.
 
-Exit statuses: 0 done; 1 other Sentry error (or the report could not be written); 2 usage;
-3 token missing or rejected; 4 organization not found; 5 network; 128 + signal number when
-interrupted (130 Ctrl-C, 143 SIGTERM). Every failure is one line on stderr saying what to
-do; none shows a traceback (unless ``SENTRY_ASYNC_DEBUG`` is set) or the token.
+Exit statuses: 0 done, everything read; 6 done with gaps (some sections or projects could
+not be read; the report says which, and which scope would unlock them); 1 other Sentry
+error (or the report could not be written); 2 usage; 3 token missing or rejected; 4
+organization not found; 5 network; 7 the base URL does not answer like a Sentry API; 128 +
+signal number when interrupted (130 Ctrl-C, 143 SIGTERM). Every failure is one line on
+stderr, prefixed ``sentry-async:``, saying what to do; none shows a traceback (unless
+``SENTRY_ASYNC_DEBUG`` is set) or the token.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import sys
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TextIO
 
+from yarl import URL
+
 from sentry_async import (
     ConfigurationError,
+    DecodeError,
+    Forbidden,
     NotFound,
     SentryClient,
     SentryError,
@@ -31,16 +39,27 @@ from sentry_async.client import DEFAULT_BASE_URL
 from ._args import PROG, AuditOptions, parse
 from ._collect import Collector
 from ._demo import DEMO_SIZES, demo_server
+from ._html import render_html
 from ._output import write_atomic
-from ._progress import make_progress, use_rich_for
-from ._report import Report, build_report, render_csv, render_json, render_markdown
+from ._progress import Progress, make_progress, use_rich_for
+from ._report import (
+    Report,
+    build_report,
+    gaps,
+    render_csv,
+    render_json,
+    render_markdown,
+    shown_total,
+)
 from ._signals import Interrupt, handle_signals
 from ._table import render_plain
 
 __all__ = [
     "EXIT_AUTH",
     "EXIT_ERROR",
+    "EXIT_GAPS",
     "EXIT_NETWORK",
+    "EXIT_NOT_SENTRY",
     "EXIT_OK",
     "EXIT_ORG_NOT_FOUND",
     "EXIT_USAGE",
@@ -53,6 +72,8 @@ EXIT_USAGE = 2
 EXIT_AUTH = 3
 EXIT_ORG_NOT_FOUND = 4
 EXIT_NETWORK = 5
+EXIT_GAPS = 6
+EXIT_NOT_SENTRY = 7
 DEBUG_ENV = "SENTRY_ASYNC_DEBUG"
 _ORG_ROUTE = "/organizations/{org}/"
 
@@ -138,8 +159,30 @@ async def run(
         return EXIT_ERROR
 
 
+def _sentry_like(body: object) -> bool:
+    """Sentry's API errors are JSON objects with a ``detail``; an HTML page is not."""
+    return isinstance(body, dict) and "detail" in body
+
+
+def _not_sentry(url: str, what: str) -> tuple[int, str]:
+    return EXIT_NOT_SENTRY, (
+        f"{url} does not answer like a Sentry API ({what}): check --base-url / SENTRY_URL "
+        "-- it should be the address of a Sentry: https://sentry.io, or a self-hosted "
+        "Sentry's root, with the path prefix it is served under if any"
+    )
+
+
 def _explain(exc: SentryError, options: AuditOptions) -> tuple[int, str]:
     """Exit status and one line of advice for an error that stopped the audit."""
+    if isinstance(exc, DecodeError):
+        return _not_sentry(exc.url, f"{exc.status} with {exc.content_type or 'no'} content")
+    if isinstance(exc, NotFound) and not _sentry_like(exc.body):
+        return _not_sentry(exc.url, "404 without Sentry's JSON error body")
+    if isinstance(exc, Forbidden) and exc.route == _ORG_ROUTE:
+        return EXIT_AUTH, (
+            f"the token may not read organization {options.org!r} (403): it needs the "
+            "org:read scope, and membership of the organization"
+        )
     if isinstance(exc, Unauthorized):
         return EXIT_AUTH, (
             "Sentry rejected the auth token (401): set SENTRY_AUTH_TOKEN (or pass --token) "
@@ -152,9 +195,10 @@ def _explain(exc: SentryError, options: AuditOptions) -> tuple[int, str]:
             "Organization) and that the token belongs to a member of it"
         )
     if isinstance(exc, TransportError):
+        where = str(URL(exc.url).origin()) if exc.url else "Sentry"
         return EXIT_NETWORK, (
-            f"network error, Sentry could not be reached: {exc} -- check --base-url / "
-            "SENTRY_URL, the network and any proxy, then try again"
+            f"could not reach {where} ({exc.reason}): check --base-url / SENTRY_URL, the "
+            "network and any proxy, then try again"
         )
     if isinstance(exc, ConfigurationError):
         return EXIT_ERROR, f"configuration error: {exc}"
@@ -183,7 +227,8 @@ async def _audit(options: AuditOptions, io: _IO, interrupt: Interrupt) -> int:
             projects, members = DEMO_SIZES[options.demo_size]
             progress.status(
                 f"demo: fake Sentry at {server.url} with {projects} projects and {members} "
-                "members, limited like sentry.io (40 requests/s per route, 25 in flight)"
+                "members and invitations, limited like sentry.io (40 requests/s per route, 25 "
+                "in flight)"
             )
             token, base_url = server.token, server.url
             io.secrets.append(token)
@@ -198,12 +243,42 @@ async def _audit(options: AuditOptions, io: _IO, interrupt: Interrupt) -> int:
             concurrency=options.concurrency,
             progress=progress,
         )
+        progress.status(f"connecting to {URL(base_url).origin()}")
+        stack.enter_context(_retries_shown(progress))
         finished = await _until_done_or_interrupted(collector, interrupt)
-    report = build_report(collector.data, now=datetime.now(timezone.utc), partial=not finished)
+    report = build_report(collector.data, now=datetime.now(timezone.utc), interrupted=not finished)
     if not finished:
         return _interrupted(report, options, io, interrupt)
     _deliver(report, options, io)
-    return EXIT_OK
+    return EXIT_GAPS if report.partial else EXIT_OK
+
+
+class _RetryLines(logging.Handler):
+    """Shows the library's retry notices (INFO on ``sentry_async``) as progress lines."""
+
+    def __init__(self, progress: Progress) -> None:
+        super().__init__(logging.INFO)
+        self.progress = progress
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno == logging.INFO and "retrying" in record.getMessage():
+            self.progress.status(record.getMessage())
+
+
+@contextlib.contextmanager
+def _retries_shown(progress: Progress) -> Iterator[None]:
+    """While the audit runs, say what is being retried (an unreachable host, a 5xx...)."""
+    logger = logging.getLogger("sentry_async")
+    handler = _RetryLines(progress)
+    level = logger.level
+    if not logger.isEnabledFor(logging.INFO):
+        logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 async def _until_done_or_interrupted(collector: Collector, interrupt: Interrupt) -> bool:
@@ -230,6 +305,8 @@ def _render(report: Report, fmt: str) -> str:
         return render_csv(report)
     if fmt == "markdown":
         return render_markdown(report)
+    if fmt == "html":
+        return render_html(report)
     return render_plain(report)
 
 
@@ -247,8 +324,9 @@ def _counts(report: Report) -> str:
     t = report.totals
     by = ", ".join(f"{t[f'findings_{s}']} {s}" for s in ("high", "medium", "low", "info"))
     return (
-        f"{t['projects']} projects, {t['members']} members, {t['pending_invites']} pending "
-        f"invites; {t['findings']} findings ({by})"
+        f"{shown_total(report, 'projects')} projects, {shown_total(report, 'members')} members "
+        f"(+ {shown_total(report, 'pending_invites')} pending invites); {t['findings']} "
+        f"findings ({by})"
     )
 
 
@@ -282,8 +360,11 @@ def _deliver(report: Report, options: AuditOptions, io: _IO) -> None:
     else:
         io.stdout.write(_render(report, options.format))
         io.stdout.flush()
-    if report.totals["errors"]:
+    unread = gaps(report.coverage)
+    if unread:
         io.say(
-            f"warning: {report.totals['errors']} items could not be read; they are listed "
-            "under errors in the json report"
+            f"completed with gaps (exit {EXIT_GAPS}): not everything could be read, so the "
+            "audit may look cleaner than the organization is:"
         )
+        for line in unread:
+            io.say(f"  not read: {line}")

@@ -20,9 +20,19 @@ from sentry_async import __version__
 from ._collect import period_seconds
 from ._demo import DEMO_ORG, DEMO_SIZES
 
-__all__ = ["FORMATS", "AuditOptions", "UsageError", "build_parser", "parse"]
+__all__ = ["EXTENSIONS", "FORMATS", "AuditOptions", "UsageError", "build_parser", "parse"]
 
-FORMATS = ("table", "json", "csv", "markdown")
+FORMATS = ("table", "json", "csv", "markdown", "html")
+#: ``--output`` file extensions and the format each implies when ``--format`` is not given.
+EXTENSIONS = {
+    ".json": "json",
+    ".csv": "csv",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".txt": "table",
+}
 PROG = "sentry-async"
 _MAX_PERIOD = 90 * 86400  # Sentry keeps 90 days of event stats
 _REDACTED = "<redacted>"
@@ -34,24 +44,33 @@ fetched through the Sentry Web API at the rate limit, with a report of what to f
 _AUDIT_EPILOG = f"""\
 formats:
   table     a readable summary (default; rich tables on a terminal if rich is installed)
-  json      the full report: org, generated_at, partial, totals, findings, projects, members...
+  json      the full report: org, partial, coverage, totals, findings, projects, members...
   csv       the findings, one per row: rule,severity,subject,message
   markdown  the full report as markdown tables
+  html      one self-contained page (inline CSS and SVG charts, nothing fetched) to share
+  With --output and no --format, the file's extension picks the format (.json, .csv,
+  .md, .html, .txt); a --format that contradicts the extension is refused.
 
 authentication:
   The token comes from --token or $SENTRY_AUTH_TOKEN and is never printed. It needs the
-  org:read, project:read and member:read scopes. $SENTRY_URL sets the base URL of a
-  self-hosted Sentry (default https://sentry.io).
+  org:read, project:read and member:read scopes; without one of the last two, the audit
+  reads what it can and names the scope that would read the rest. $SENTRY_URL sets the base
+  URL of a self-hosted Sentry (default https://sentry.io).
 
 exit status:
-  0 done; 1 other Sentry error; 2 usage error; 3 token missing or rejected;
-  4 organization not found; 5 network error; 130 interrupted (Ctrl-C); 143 terminated.
-  Interrupted with --output, a partial report ("partial": true) is written first.
+  0 done, everything was read; 6 done with gaps: some sections or projects could not be
+  read (the report lists them, with the scope that would unlock them; "partial": true);
+  1 other Sentry error; 2 usage error; 3 token missing or rejected, or not allowed to read
+  the organization; 4 organization not found; 5 network error; 7 the URL does not answer
+  like a Sentry API (check --base-url); 130 interrupted (Ctrl-C); 143 terminated.
+  Interrupted with --output, a partial report ("partial": true, "interrupted": true) is
+  written first.
 
 examples:
   {PROG} audit --demo                       # no token, no network: a built-in fake Sentry
   {PROG} audit my-org
-  {PROG} audit my-org --format json --output audit.json
+  {PROG} audit my-org --output audit.json   # the format follows the extension
+  {PROG} audit my-org --output report.html  # a page to attach to a ticket
   {PROG} audit my-org --stats-period 30d --format csv > findings.csv"""
 
 
@@ -141,7 +160,11 @@ def build_parser(
         "org", nargs="?", metavar="ORG", help=f"organization slug (with --demo: {DEMO_ORG})"
     )
     audit.add_argument(
-        "-f", "--format", choices=FORMATS, default="table", help="report format (default table)"
+        "-f",
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="report format (default: from the --output extension, else table)",
     )
     audit.add_argument(
         "-o", "--output", metavar="FILE", help="write the report to FILE (atomically)"
@@ -221,15 +244,24 @@ def _options(args: argparse.Namespace) -> AuditOptions:
     elif not args.org:
         raise UsageError("give the organization slug (ORG), or use --demo")
     output = None
+    fmt = args.format
     if args.output is not None:
         output = Path(args.output)
         if output.is_dir():
             raise UsageError(f"--output {args.output!r} is a directory; give a file name")
         if not output.parent.is_dir():
             raise UsageError(f"--output: directory {str(output.parent)!r} does not exist")
+        implied = EXTENSIONS.get(output.suffix.lower())
+        if fmt is None:
+            fmt = implied or "table"
+        elif implied is not None and implied != fmt:
+            raise UsageError(
+                f"--format {fmt} contradicts --output {args.output!r} (a {implied} file "
+                f"name): drop --format, or name the file for {fmt}"
+            )
     return AuditOptions(
         org=args.org or DEMO_ORG,
-        format=args.format,
+        format=fmt or "table",
         output=output,
         concurrency=args.concurrency,
         stats_period=args.stats_period,

@@ -14,10 +14,12 @@ Order of work:
    rate limits is the client's job: every request passes its shared gate.
 
 Everything lands in :class:`AuditData` as it arrives, so an interrupted audit still has
-what was gathered so far. Errors that only affect one item (a project deleted mid-audit, a
-5xx that outlasted the retries, hooks not enabled for a project) are recorded and the audit
-goes on; errors that affect everything (:class:`Unauthorized`, :class:`TransportError`)
-stop it.
+what was gathered so far. Every section and every per-project check records a
+:class:`Check`: read, not available (403/404: a missing scope, a feature or plan that does
+not have it; with the scope that would unlock it) or failed (a 5xx that outlasted the
+retries, an answer that could not be read). Only errors that affect everything stop the
+audit: :class:`Unauthorized`, :class:`TransportError`, and the organization itself not
+being readable.
 """
 
 from __future__ import annotations
@@ -50,7 +52,13 @@ from sentry_async.models import (
 )
 
 from ._model import (
+    CHECKED,
+    FAILED,
+    NOT_AVAILABLE,
+    PROJECT_CHECKS,
+    SCOPES,
     AuditData,
+    Check,
     HookInfo,
     InstallationInfo,
     KeyInfo,
@@ -62,7 +70,7 @@ from ._model import (
 )
 from ._progress import Progress
 
-__all__ = ["Collector", "is_fatal"]
+__all__ = ["Collector", "check_for", "is_fatal"]
 
 _PERIOD_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -76,6 +84,22 @@ def _describe(error: SentryError) -> str:
     if isinstance(error, APIError):
         return f"{error.status} {type(error).__name__}: {error.detail}"
     return f"{type(error).__name__}: {error}"
+
+
+def _feature_off(error: APIError) -> bool:
+    body = error.body
+    return isinstance(body, dict) and body.get("error_type") == "unavailable_feature"
+
+
+def check_for(section: str, error: SentryError) -> Check:
+    """What an error reading ``section`` means for the report (fatal errors excluded)."""
+    if isinstance(error, Forbidden):
+        if _feature_off(error):
+            return Check(NOT_AVAILABLE, f"feature not enabled ({_describe(error)})")
+        return Check(NOT_AVAILABLE, _describe(error), SCOPES.get(section))
+    if isinstance(error, NotFound):
+        return Check(NOT_AVAILABLE, f"this Sentry or plan does not offer it ({_describe(error)})")
+    return Check(FAILED, _describe(error))
 
 
 # --------------------------------------------------------------------------- model → record
@@ -207,6 +231,7 @@ class Collector:
         self.progress.status(f"reading organization {org!r}")
         organization = await client.organizations.get(org)
         data.org = org_info(organization)
+        data.sections["organization"] = Check(CHECKED)
         self.org = organization.slug
         self.progress.status(
             "listing members, projects, client keys, repositories, installations and relays"
@@ -220,23 +245,39 @@ class Collector:
             self._list_relays,
         ]
         await gather_bounded(_call, steps, concurrency=len(steps))
-        data.projects = [
-            project_info(p, self._keys_of(p) if data.keys_listed else None) for p in self._projects
-        ]
-        self.progress.status(
-            f"found {len(self._projects)} projects and {len(data.members or ())} members"
-        )
+        if data.sections["projects"].read:
+            data.projects = [
+                project_info(p, self._keys_of(p) if data.keys_listed else None)
+                for p in self._projects
+            ]
+        self.progress.status(self._found())
         await self._audit_projects()
         return data
+
+    def _found(self) -> str:
+        data = self.data
+        projects = (
+            "projects not readable" if data.projects is None else (f"{len(data.projects)} projects")
+        )
+        if data.members is None:
+            return f"found {projects}; members not readable"
+        pending = sum(1 for m in data.members if m.pending)
+        return (
+            f"found {projects} and {len(data.members) - pending} members "
+            f"(+ {pending} pending invitations, counted apart)"
+        )
 
     # -- organization-wide lists ------------------------------------------------------------
 
     async def _list_members(self) -> None:
-        members = await self.client.members.list(self.org).collect()
-        self.data.members = [member_info(m) for m in members]
+        members = await self._optional("members", self.client.members.list(self.org).collect)
+        if members is not None:
+            self.data.members = [member_info(m) for m in members]
 
     async def _list_projects(self) -> None:
-        self._projects = await self.client.projects.list(self.org).collect()
+        projects = await self._optional("projects", self.client.projects.list(self.org).collect)
+        if projects is not None:
+            self._projects = projects
 
     async def _list_keys(self) -> None:
         keys = await self._optional(
@@ -270,17 +311,21 @@ class Collector:
             self.data.relays = [relay_info(r) for r in relays]
 
     async def _optional(self, what: str, fetch: Callable[[], Awaitable[list[Any]]]) -> Any:
-        """A list the token or plan may not allow: 403/404 notes it and moves on."""
+        """Read one section; a refusal (403/404) or a failure is recorded, not raised."""
         try:
-            return await fetch()
-        except (Forbidden, NotFound) as exc:
-            self.data.unavailable[what] = _describe(exc)
-            return None
+            found = await fetch()
         except SentryError as exc:
             if is_fatal(exc):
                 raise
-            self.data.errors.append(f"{what}: {_describe(exc)}")
+            check = check_for(what, exc)
+            self.data.sections[what] = check
+            if check.state == NOT_AVAILABLE:
+                self.data.unavailable[what] = check.why or ""
+            else:
+                self.data.errors.append(f"{what}: {check.why}")
             return None
+        self.data.sections[what] = Check(CHECKED)
+        return found
 
     def _keys_of(self, project: Project) -> tuple[KeyInfo, ...]:
         return tuple(self._keys.get(project.id, ()))
@@ -288,7 +333,9 @@ class Collector:
     # -- per project ------------------------------------------------------------------------
 
     async def _audit_projects(self) -> None:
-        projects = self.data.projects or []
+        if self.data.projects is None:
+            return
+        projects = self.data.projects
         by_id = {p.id: n for n, p in enumerate(projects)}
         self._until = self._now()
         self.progress.start("projects", len(projects))
@@ -304,8 +351,18 @@ class Collector:
 
     async def _audit_project(self, project: ProjectInfo) -> ProjectInfo:
         errors: list[str] = []
+        checks: dict[str, Check] = {}
 
-        async def events() -> int | None:
+        def note(check: str, exc: SentryError) -> None:
+            if is_fatal(exc):
+                raise exc
+            checks[check] = found = check_for(check, exc)
+            if found.state != NOT_AVAILABLE:
+                errors.append(f"{check.replace('_', ' ')}: {found.why}")
+
+        async def events() -> tuple[int, ...] | None:
+            resolution = "1d" if self._period >= 2 * 86400 else "1h"
+            self.data.series_resolution = resolution
             try:
                 points = await self.client.projects.stats(
                     self.org,
@@ -313,28 +370,24 @@ class Collector:
                     stat="received",
                     since=self._until - self._period,
                     until=self._until,
-                    resolution="1d" if self._period >= 2 * 86400 else "1h",
+                    resolution=resolution,
                 )
             except SentryError as exc:
-                if is_fatal(exc):
-                    raise
-                errors.append(f"stats: {_describe(exc)}")
+                note("event_stats", exc)
                 return None
-            return sum(point.count for point in points)
+            checks["event_stats"] = Check(CHECKED)
+            return tuple(point.count for point in points)
 
         async def hooks() -> tuple[HookInfo, ...] | None:
             try:
                 found = await self.client.projects.list_hooks(self.org, project.slug).collect()
-            except (Forbidden, NotFound):
-                return None  # the project has no servicehooks feature: nothing to audit
             except SentryError as exc:
-                if is_fatal(exc):
-                    raise
-                errors.append(f"hooks: {_describe(exc)}")
+                note("service_hooks", exc)
                 return None
+            checks["service_hooks"] = Check(CHECKED)
             return tuple(hook_info(h) for h in found)
 
-        counted, hooked = await gather_bounded(_call, [events, hooks], concurrency=2)
+        series, hooked = await gather_bounded(_call, [events, hooks], concurrency=2)
         return ProjectInfo(
             id=project.id,
             slug=project.slug,
@@ -344,10 +397,12 @@ class Collector:
             date_created=project.date_created,
             first_event=project.first_event,
             audited=True,
-            events_in_period=counted,
+            events_in_period=sum(series) if series is not None else None,
             keys=project.keys,
             hooks=hooked,
             errors=tuple(errors),
+            checks={name: checks[name] for name in PROJECT_CHECKS if name in checks},
+            event_series=series,
         )
 
 

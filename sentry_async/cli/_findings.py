@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from ._model import AuditData, MemberInfo, OrgInfo, ProjectInfo
 
@@ -74,9 +75,16 @@ class Finding:
     severity: str
     subject: str
     message: str
+    #: What an organization-wide finding is about (the owners of too-many-owners).
+    items: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, str]:
-        return asdict(self)
+    def to_dict(self) -> dict[str, Any]:
+        found: dict[str, Any] = asdict(self)
+        if self.items:
+            found["items"] = list(self.items)
+        else:
+            del found["items"]
+        return found
 
 
 @dataclass(frozen=True)
@@ -215,7 +223,7 @@ def owner_findings(
     if len(owners) <= thresholds.max_owners:
         return []
     pending = sum(1 for m in owners if m.pending)
-    names = ", ".join(m.email for m in owners[:5]) + (", ..." if len(owners) > 5 else "")
+    names = ", ".join(m.email + (" (invited)" if m.pending else "") for m in owners)
     invited = f" ({pending} of them invited)" if pending else ""
     return [
         Finding(
@@ -224,7 +232,8 @@ def owner_findings(
             org_slug,
             f"{len(owners)} owners{invited}, more than the {thresholds.max_owners} needed: "
             f"owners can delete the organization and change billing; demote those who do "
-            f"not need it ({names})",
+            f"not need it (owners: {names})",
+            items=tuple(m.email for m in owners),
         )
     ]
 

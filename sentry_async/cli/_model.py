@@ -11,7 +11,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 __all__ = [
+    "CHECKED",
+    "FAILED",
+    "NOT_AVAILABLE",
+    "NOT_RUN",
+    "ORG_SECTIONS",
+    "PROJECT_CHECKS",
+    "SCOPES",
     "AuditData",
+    "Check",
     "HookInfo",
     "InstallationInfo",
     "KeyInfo",
@@ -21,6 +29,55 @@ __all__ = [
     "RelayInfo",
     "RepoInfo",
 ]
+
+
+#: States of a :class:`Check`.
+CHECKED = "checked"
+NOT_AVAILABLE = "not_available"  # the token's scopes or the plan do not allow it (403/404)
+FAILED = "failed"  # an error outlasted the retries (5xx, bad answer)
+NOT_RUN = "not_run"  # the audit was interrupted before it got there
+
+
+#: The organization-wide sections, in report order.
+ORG_SECTIONS = (
+    "organization",
+    "members",
+    "projects",
+    "client_keys",
+    "repositories",
+    "installations",
+    "relays",
+)
+#: The checks made for every project.
+PROJECT_CHECKS = ("event_stats", "service_hooks")
+#: The token scope each section needs (Sentry answers 403 without it).
+SCOPES = {
+    "organization": "org:read",
+    "members": "member:read",
+    "projects": "project:read",
+    "client_keys": "project:read",
+    "repositories": "org:read",
+    "installations": "org:read",
+    "relays": "org:read",
+    "event_stats": "project:read",
+    "service_hooks": "project:read",
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """Whether one section (or one project's check) was read, and if not, why.
+
+    ``scope`` names the token scope that would unlock a section Sentry refused (403).
+    """
+
+    state: str
+    why: str | None = None
+    scope: str | None = None
+
+    @property
+    def read(self) -> bool:
+        return self.state == CHECKED
 
 
 @dataclass(frozen=True)
@@ -64,7 +121,9 @@ class ProjectInfo:
     ``audited`` is False when the per-project calls did not run (an interrupted audit);
     then ``events_in_period`` and ``hooks`` are None. ``hooks`` is also None when the
     project cannot list hooks (no ``servicehooks`` feature: 403/404). ``keys`` is None when
-    the organization's client keys could not be listed.
+    the organization's client keys could not be listed. ``checks`` records, per check
+    (``event_stats``, ``service_hooks``), whether it was read and why not.
+    ``event_series`` holds the received events per stats bucket, oldest first.
     """
 
     id: str
@@ -79,6 +138,8 @@ class ProjectInfo:
     keys: tuple[KeyInfo, ...] | None = None
     hooks: tuple[HookInfo, ...] | None = None
     errors: tuple[str, ...] = ()
+    checks: dict[str, Check] = field(default_factory=dict)
+    event_series: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -130,7 +191,9 @@ class AuditData:
     """Everything gathered so far; filled in as the audit goes, so it can be partial.
 
     ``None`` for a list means "not gathered" (interrupted, or not available to the token);
-    ``unavailable`` says why for the lists that may legitimately be missing.
+    ``sections`` records for every organization-wide section whether it was read, and why
+    not; ``unavailable`` repeats the why of the sections Sentry refused (kept for the json
+    report's readers). ``series_resolution`` is the stats bucket size (``1d`` or ``1h``).
     """
 
     org_slug: str
@@ -142,5 +205,7 @@ class AuditData:
     installations: list[InstallationInfo] | None = None
     relays: list[RelayInfo] | None = None
     keys_listed: bool = False
+    sections: dict[str, Check] = field(default_factory=dict)
+    series_resolution: str | None = None
     unavailable: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)

@@ -3,14 +3,18 @@
 - On a terminal with rich importable: a live bar with counts, rate and time left
   (:mod:`._richui`, imported only then).
 - Otherwise: plain lines, one per phase and then at most one a second while fanning out
-  (``audit: projects 120/540 (22%), 39.8/s, ~11s left``). No control codes, so logs and CI
-  output stay clean.
+  (``sentry-async: projects 120/540 (22%), 39.8/s, ~11s left``). No control codes, so logs
+  and CI output stay clean.
+
+Rate and time left come from :class:`RateEstimate`: a sliding window, shown only once it
+spans a few seconds, so the burst of the first requests does not show as the pace.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Protocol, TextIO
 
@@ -19,6 +23,7 @@ __all__ = [
     "NullProgress",
     "PlainProgress",
     "Progress",
+    "RateEstimate",
     "make_progress",
     "rich_available",
     "use_rich_for",
@@ -26,6 +31,48 @@ __all__ = [
 
 #: Set (to anything but "" or "0") to force plain output even on a terminal.
 NO_RICH_ENV = "SENTRY_ASYNC_NO_RICH"
+
+
+#: Every line on stderr starts with this (the CLI's own messages too).
+PREFIX = "sentry-async"
+
+
+class RateEstimate:
+    """Items per second over the last ``window`` seconds, once ``warmup`` seconds are seen.
+
+    The first requests of a fan-out finish in a burst (connections warm, no pacing yet),
+    so an estimate from them alone overstates the pace many times; a sliding window also
+    follows the rate limiter's steady pace rather than the average since the start.
+    """
+
+    def __init__(self, *, window: float = 10.0, warmup: float = 3.0) -> None:
+        self.window = window
+        self.warmup = warmup
+        self._samples: deque[tuple[float, int]] = deque()
+
+    def add(self, now: float, done: int) -> None:
+        """Record that ``done`` items were done at time ``now`` (seconds, monotonic)."""
+        self._samples.append((now, done))
+        # Keep one sample older than the window, so the window stays fully covered.
+        while len(self._samples) > 2 and now - self._samples[1][0] >= self.window:
+            self._samples.popleft()
+
+    def rate(self, *, finished: bool = False) -> float | None:
+        """Items per second, or None while the samples span less than ``warmup``."""
+        if len(self._samples) < 2:
+            return None
+        (t0, d0), (t1, d1) = self._samples[0], self._samples[-1]
+        span = t1 - t0
+        if span <= 0 or (span < self.warmup and not finished):
+            return None
+        return (d1 - d0) / span
+
+    def left(self, remaining: int) -> float | None:
+        """Seconds until ``remaining`` more items are done at the current rate."""
+        rate = self.rate()
+        if rate is None or rate <= 0:
+            return None
+        return remaining / rate
 
 
 class Progress(Protocol):
@@ -80,9 +127,10 @@ class PlainProgress:
         self._last_line = 0.0
         self._shown = -1
         self._active = False
+        self._rate = RateEstimate()
 
     def _write(self, text: str) -> None:
-        self._stream.write(f"audit: {text}\n")
+        self._stream.write(f"{PREFIX}: {text}\n")
         self._stream.flush()
 
     def status(self, message: str) -> None:
@@ -92,11 +140,14 @@ class PlainProgress:
         self._label, self._total, self._done = label, total, 0
         self._started = self._last_line = self._clock()
         self._active = True
+        self._rate = RateEstimate()
+        self._rate.add(self._started, 0)
         self._line()
 
     def advance(self, n: int = 1) -> None:
         self._done += n
         now = self._clock()
+        self._rate.add(now, self._done)
         if self._done >= self._total or now - self._last_line >= self._interval:
             self._last_line = now
             self._line()
@@ -116,10 +167,14 @@ class PlainProgress:
         percent = 100 * self._done // total if total else 100
         elapsed = self._clock() - self._started
         text = f"{self._label} {self._done}/{total} ({percent}%)"
-        if self._done and elapsed > 0:
-            rate = self._done / elapsed
-            left = (total - self._done) / rate
-            text += f", {rate:.1f}/s, ~{left:.0f}s left"
+        finished = self._done >= total
+        rate = self._rate.rate(finished=finished)
+        if finished and elapsed > 0:
+            text += f", {self._done / elapsed:.1f}/s"
+        elif rate is not None and rate > 0:
+            text += f", {rate:.1f}/s, ~{(total - self._done) / rate:.0f}s left"
+        elif self._done:
+            text += ", estimating the pace"
         self._write(text)
 
 

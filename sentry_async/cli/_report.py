@@ -1,10 +1,20 @@
 """The report: built from gathered data and findings, rendered as json, csv or markdown.
 
 The JSON report is the complete one; its top level is ``generator``, ``org``,
-``generated_at``, ``partial``, ``stats_period``, ``totals``, ``findings``, ``projects``,
-``members``, ``repositories``, ``installations``, ``relays``, ``unavailable`` and
-``errors``. The CSV holds the findings, one per row (``rule,severity,subject,message``):
-the list to work through in a spreadsheet. Markdown holds all of it as tables.
+``generated_at``, ``partial``, ``interrupted``, ``stats_period``, ``series_resolution``,
+``coverage``, ``totals``, ``findings``, ``projects``, ``members``, ``repositories``,
+``installations``, ``relays``, ``unavailable`` and ``errors``.
+
+``partial`` is true whenever anything was not read: a section or a project's check that was
+not available, failed, or was not reached (``interrupted``). ``coverage`` says, for every
+section (``members``, ``client_keys``...) and per-project check (``event_stats``,
+``service_hooks``), its ``state`` (``checked``, ``not_available``, ``failed``,
+``not_run``), ``why``, the ``scope`` that would unlock it, and for per-project checks the
+count of ``projects`` in each state.
+
+The CSV holds the findings, one per row (``rule,severity,subject,message``): the list to
+work through in a spreadsheet. Markdown holds all of it as tables; HTML (``_html``) is a
+self-contained page of it.
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -21,7 +32,15 @@ from sentry_async import __version__
 
 from ._findings import DEFAULT_THRESHOLDS, Finding, Thresholds, evaluate, totals
 from ._model import (
+    CHECKED,
+    FAILED,
+    NOT_AVAILABLE,
+    NOT_RUN,
+    ORG_SECTIONS,
+    PROJECT_CHECKS,
+    SCOPES,
     AuditData,
+    Check,
     HookInfo,
     InstallationInfo,
     KeyInfo,
@@ -35,10 +54,13 @@ __all__ = [
     "CSV_COLUMNS",
     "Report",
     "build_report",
+    "coverage",
+    "gaps",
     "iso",
     "render_csv",
     "render_json",
     "render_markdown",
+    "shown_total",
 ]
 
 CSV_COLUMNS = ("rule", "severity", "subject", "message")
@@ -63,6 +85,9 @@ class Report:
     stats_period: str
     totals: dict[str, int]
     findings: list[Finding]
+    interrupted: bool = False
+    coverage: dict[str, dict[str, Any]] = field(default_factory=dict)
+    series_resolution: str | None = None
     projects: list[dict[str, Any]] = field(default_factory=list)
     members: list[dict[str, Any]] = field(default_factory=list)
     repositories: list[dict[str, Any]] = field(default_factory=list)
@@ -71,20 +96,28 @@ class Report:
     unavailable: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
+    def _listed(self, section: str, items: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+        """A section's items, or None (json null) when the section was not read."""
+        state = self.coverage.get(section, {}).get("state", CHECKED)
+        return None if state != CHECKED and not items else items
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "generator": f"sentry-async {__version__}",
             "org": self.org,
             "generated_at": iso(self.generated_at),
             "partial": self.partial,
+            "interrupted": self.interrupted,
             "stats_period": self.stats_period,
+            "series_resolution": self.series_resolution,
+            "coverage": self.coverage,
             "totals": self.totals,
             "findings": [f.to_dict() for f in self.findings],
-            "projects": self.projects,
-            "members": self.members,
-            "repositories": self.repositories,
-            "installations": self.installations,
-            "relays": self.relays,
+            "projects": self._listed("projects", self.projects),
+            "members": self._listed("members", self.members),
+            "repositories": self._listed("repositories", self.repositories),
+            "installations": self._listed("installations", self.installations),
+            "relays": self._listed("relays", self.relays),
             "unavailable": self.unavailable,
             "errors": self.errors,
         }
@@ -117,8 +150,106 @@ def _project(project: ProjectInfo) -> dict[str, Any]:
         "events_in_period": project.events_in_period,
         "keys": [_key(k) for k in project.keys] if project.keys is not None else None,
         "hooks": [_hook(h) for h in project.hooks] if project.hooks is not None else None,
+        "event_series": list(project.event_series) if project.event_series is not None else None,
+        "checks": {name: _check(c) for name, c in project.checks.items()},
         "errors": list(project.errors),
     }
+
+
+def _check(check: Check) -> dict[str, Any]:
+    return {"state": check.state, "why": check.why, "scope": check.scope}
+
+
+def _worst(states: Counter[str]) -> str:
+    for state in (FAILED, NOT_AVAILABLE, NOT_RUN):
+        if states[state]:
+            return state
+    return CHECKED
+
+
+def coverage(data: AuditData, *, interrupted: bool = False) -> dict[str, dict[str, Any]]:
+    """Per section and per-project check: read or not, and why (see the module docstring)."""
+    not_reached = "the audit was interrupted first" if interrupted else "not reached"
+    out: dict[str, dict[str, Any]] = {}
+    for name in ORG_SECTIONS:
+        out[name] = _check(data.sections.get(name) or Check(NOT_RUN, not_reached))
+    for name in PROJECT_CHECKS:
+        if data.projects is None:
+            listed = "projects" in data.sections
+            out[name] = {
+                "state": NOT_AVAILABLE if listed else NOT_RUN,
+                "why": "the projects could not be listed" if listed else not_reached,
+                "scope": SCOPES["projects"] if listed else None,
+                "projects": {},
+            }
+            continue
+        checks = [p.checks.get(name) or Check(NOT_RUN, not_reached) for p in data.projects]
+        states = Counter(c.state for c in checks)
+        worst = _worst(states)
+        why: str | None = None
+        scope: str | None = None
+        if worst != CHECKED:
+            reasons = Counter(c.why for c in checks if c.state == worst)
+            reason, _ = reasons.most_common(1)[0]
+            why = f"{states[worst]} of {len(checks)} projects: {reason}"
+            scope = next((c.scope for c in checks if c.state == worst and c.scope), None)
+        out[name] = {
+            "state": worst,
+            "why": why,
+            "scope": scope,
+            "projects": {state: states[state] for state in sorted(states)},
+        }
+    return out
+
+
+#: Which section each total is counted from (a total of an unread section is not a zero).
+TOTAL_SECTIONS = {
+    "projects": "projects",
+    "projects_audited": "projects",
+    "projects_never_received_event": "projects",
+    "projects_no_events_in_period": "event_stats",
+    "events_in_period": "event_stats",
+    "members": "members",
+    "pending_invites": "members",
+    "stale_invites": "members",
+    "owners": "members",
+    "members_without_2fa": "members",
+    "client_keys": "client_keys",
+    "client_keys_without_rate_limit": "client_keys",
+    "service_hooks": "service_hooks",
+    "service_hooks_disabled": "service_hooks",
+    "service_hooks_not_https": "service_hooks",
+    "repositories": "repositories",
+    "installations": "installations",
+    "relays": "relays",
+}
+
+
+def shown_total(report: Report, key: str) -> str:
+    """A total as text: ``1,234``; ``not read``; or ``1,234 (partial)`` when only some
+    projects could be read for it."""
+    value = report.totals[key]
+    entry = report.coverage.get(TOTAL_SECTIONS.get(key, ""), {})
+    if entry.get("state", CHECKED) == CHECKED:
+        return f"{value:,}"
+    if entry.get("projects", {}).get(CHECKED):
+        return f"{value:,} (partial)"
+    return "not read"
+
+
+def gaps(report_coverage: dict[str, dict[str, Any]]) -> list[str]:
+    """The sections not fully read, as ``section: why (needs scope X)`` lines."""
+    lines = []
+    for name, entry in report_coverage.items():
+        if entry["state"] == CHECKED:
+            continue
+        label = name.replace("_", " ")
+        state = entry["state"].replace("_", " ")
+        line = f"{label}: {state}" + (f" -- {entry['why']}" if entry["why"] else "")
+        if entry["scope"] and entry["state"] == NOT_AVAILABLE:
+            line += f" (a token with the {entry['scope']} scope would read it)"
+        lines.append(line)
+    return lines
 
 
 def _member(member: MemberInfo, now: datetime) -> dict[str, Any]:
@@ -167,10 +298,13 @@ def build_report(
     data: AuditData,
     *,
     now: datetime,
-    partial: bool,
+    interrupted: bool = False,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> Report:
-    """Apply the rules to ``data`` and lay everything out for rendering."""
+    """Apply the rules to ``data`` and lay everything out for rendering.
+
+    ``interrupted``: a signal stopped the gathering (what was not reached is ``not_run``).
+    """
     findings = evaluate(data, now=now, thresholds=thresholds)
     if data.org is not None:
         org: dict[str, Any] = {
@@ -182,10 +316,16 @@ def build_report(
         }
     else:
         org = {"slug": data.org_slug, "name": None, "id": None}
+    covered = coverage(data, interrupted=interrupted)
+    errors = [*data.errors, *(f"{p.slug}: {e}" for p in data.projects or () for e in p.errors)]
+    complete = all(entry["state"] == CHECKED for entry in covered.values()) and not errors
     return Report(
         org=org,
         generated_at=now,
-        partial=partial,
+        partial=interrupted or not complete,
+        interrupted=interrupted,
+        coverage=covered,
+        series_resolution=data.series_resolution,
         stats_period=data.stats_period,
         totals=totals(data, findings),
         findings=findings,
@@ -195,7 +335,7 @@ def build_report(
         installations=[_installation(i) for i in data.installations or ()],
         relays=[_relay(r) for r in data.relays or ()],
         unavailable=dict(data.unavailable),
-        errors=[*data.errors, *(f"{p.slug}: {e}" for p in data.projects or () for e in p.errors)],
+        errors=errors,
     )
 
 
@@ -248,11 +388,11 @@ def render_markdown(report: Report) -> str:
         "",
         f"- Generated: {iso(report.generated_at)}",
         f"- Stats period: {report.stats_period}",
-        f"- Partial: {'yes (interrupted)' if report.partial else 'no'}",
+        f"- Partial: {_partial(report)}",
         "",
         "## Totals",
         "",
-        _md_table(["Metric", "Value"], report.totals.items(), "lr"),
+        _md_table(["Metric", "Value"], ((k, shown_total(report, k)) for k in report.totals), "lr"),
         "",
         f"## Findings ({len(report.findings)})",
         "",
@@ -343,8 +483,17 @@ def render_markdown(report: Report) -> str:
                 ),
             ),
         ]
-    notes = [f"- {what} not available: {_flat(why)}" for what, why in report.unavailable.items()]
-    notes += [f"- error: {_flat(error)}" for error in report.errors]
-    if notes:
-        out += ["", "## Notes", "", *notes]
+    unread = gaps(report.coverage)
+    if unread:
+        out += ["", "## Not read", "", *(f"- {_flat(line)}" for line in unread)]
+    if report.errors:
+        out += ["", "## Errors", "", *(f"- {_flat(error)}" for error in report.errors)]
     return "\n".join(out) + "\n"
+
+
+def _partial(report: Report) -> str:
+    if report.interrupted:
+        return "yes (interrupted)"
+    if report.partial:
+        return "yes (some sections could not be read: see Not read)"
+    return "no"

@@ -6,6 +6,7 @@ so the rest of the CLI works without the ``cli`` extra.
 
 from __future__ import annotations
 
+import time
 from typing import TextIO
 
 from rich import box
@@ -19,12 +20,12 @@ from rich.progress import (
     TaskID,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 from rich.progress import Progress as _Bar
 from rich.table import Table
 from rich.text import Text
 
+from ._progress import RateEstimate
 from ._report import Report
 from ._table import EXAMPLES, example_line, summary
 
@@ -34,11 +35,17 @@ _SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan", "info"
 
 
 class RateColumn(ProgressColumn):
-    """Items per second, from rich's own speed estimate."""
+    """Items per second and time left, from the bar's :class:`RateEstimate` (smoothed)."""
 
     def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("-/s" if speed is None else f"{speed:.1f}/s", style="progress.data.speed")
+        estimate = task.fields.get("estimate")
+        rate = estimate.rate(finished=task.finished) if estimate is not None else None
+        if rate is None or rate <= 0:
+            return Text("estimating", style="progress.remaining")
+        text = f"{rate:.1f}/s"
+        if not task.finished and task.total is not None:
+            text += f"  eta {max(0.0, (task.total - task.completed) / rate):.0f}s"
+        return Text(text, style="progress.data.speed")
 
 
 class RichProgress:
@@ -48,6 +55,8 @@ class RichProgress:
         self._console = Console(file=stream, stderr=True)
         self._bar: _Bar | None = None
         self._task: TaskID | None = None
+        self._estimate = RateEstimate()
+        self._done = 0
 
     def status(self, message: str) -> None:
         self._console.print(Text(message, style="dim"))
@@ -58,17 +67,20 @@ class RichProgress:
             TextColumn("[bold]{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
-            RateColumn(),
             TimeElapsedColumn(),
-            TextColumn("eta"),
-            TimeRemainingColumn(),
+            RateColumn(),
             console=self._console,
         )
         self._bar.start()
-        self._task = self._bar.add_task(label, total=total)
+        self._estimate = RateEstimate()
+        self._estimate.add(time.monotonic(), 0)
+        self._done = 0
+        self._task = self._bar.add_task(label, total=total, estimate=self._estimate)
 
     def advance(self, n: int = 1) -> None:
         if self._bar is not None and self._task is not None:
+            self._done += n
+            self._estimate.add(time.monotonic(), self._done)
             self._bar.advance(self._task, n)
 
     def stop(self) -> None:

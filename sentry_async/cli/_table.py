@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ._findings import ACTIONS, SEVERITIES
-from ._report import Report, iso
+from ._report import Report, gaps, iso, shown_total
 
 __all__ = ["EXAMPLES", "Summary", "render_plain", "summary"]
 
@@ -34,9 +34,22 @@ class Summary:
 
 
 def _short(subject: str) -> str:
-    if len(subject) <= _SUBJECT_WIDTH:
+    """Shorten a long subject in its project part only: an id is never cut (it is what
+    someone copies to find the item)."""
+    if len(subject) <= _SUBJECT_WIDTH or "/" not in subject:
         return subject
-    return subject[: _SUBJECT_WIDTH - 3] + "..."
+    head, tail = subject.rsplit("/", 1)
+    room = _SUBJECT_WIDTH - len(tail) - 4
+    if room < 8:
+        return subject
+    return f"{head[:room]}.../{tail}"
+
+
+#: Labels of totals that need saying what they count.
+_LABELS = {
+    "members": "members (joined; pending invites counted apart)",
+    "pending_invites": "pending invites",
+}
 
 
 def summary(report: Report, *, examples: int = EXAMPLES) -> Summary:
@@ -44,22 +57,30 @@ def summary(report: Report, *, examples: int = EXAMPLES) -> Summary:
     name = org.get("name") or org["slug"]
     t = report.totals
     notes: list[str] = []
-    if report.partial:
+    if report.interrupted:
         notes.append(
             f"PARTIAL: interrupted after {t['projects_audited']} of {t['projects']} projects; "
             "the numbers cover what was gathered"
         )
-    for what, why in report.unavailable.items():
-        notes.append(f"{what.replace('_', ' ')} not available to this token: {why}")
-    if t["errors"]:
-        notes.append(f"{t['errors']} items could not be read (see errors in the json report)")
+    elif report.partial:
+        notes.append(
+            "PARTIAL: not everything could be read; the numbers cover what was, and the "
+            "organization may be in a worse state than shown"
+        )
+    notes += [f"not read: {line}" for line in gaps(report.coverage) if not report.interrupted]
     counts = Counter(f.rule for f in report.findings)
     severity: dict[str, str] = {}
     subjects: dict[str, list[str]] = {}
+    more_items: dict[str, int] = {}
     for finding in report.findings:
         severity.setdefault(finding.rule, finding.severity)
         named = subjects.setdefault(finding.rule, [])
-        if len(named) < examples:
+        if finding.items:  # an organization-wide finding: name what it is about
+            named.extend(finding.items[: max(0, examples - len(named))])
+            more_items[finding.rule] = more_items.get(finding.rule, 0) + max(
+                0, len(finding.items) - examples
+            )
+        elif len(named) < examples:
             named.append(_short(finding.subject))
     rank = {s: n for n, s in enumerate(SEVERITIES)}
     rules = sorted(counts, key=lambda r: (rank.get(severity[r], 99), -counts[r], r))
@@ -68,9 +89,11 @@ def summary(report: Report, *, examples: int = EXAMPLES) -> Summary:
         subtitle=f"generated {iso(report.generated_at)}; events over the last "
         f"{report.stats_period}",
         notes=notes,
-        totals=[(k.replace("_", " "), f"{v:,}") for k, v in t.items()],
+        totals=[(_LABELS.get(k, k.replace("_", " ")), shown_total(report, k)) for k in t],
         by_rule=[(severity[r], r, str(counts[r]), ACTIONS.get(r, "see the report")) for r in rules],
-        examples=[(r, subjects[r], counts[r] - len(subjects[r])) for r in rules],
+        examples=[
+            (r, subjects[r], more_items.get(r, max(0, counts[r] - len(subjects[r])))) for r in rules
+        ],
         footer=(
             "Every finding with its message: --format json|csv|markdown --output FILE"
             if report.findings

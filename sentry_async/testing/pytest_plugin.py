@@ -2,8 +2,19 @@
 
 Registered as a ``pytest11`` entry point, so every pytest session where sentry-async is
 installed imports this module: it stays cheap and free of side effects. The fake (aiohttp.web)
-and the client are imported only when a test asks for the fixture, and without pytest-asyncio
-the fixture is simply not defined.
+and the client are imported only when a test asks for the fixture.
+
+The fixture needs pytest-asyncio (``pip install "sentry-async[testing]"``); without it,
+asking for ``sentry_fake`` fails with that advice instead of "fixture not found". It is a
+``pytest_asyncio.fixture``, so it works in pytest-asyncio's default *strict* mode (mark the
+tests that use it ``@pytest.mark.asyncio``) as well as with ``asyncio_mode = "auto"`` (no
+marks needed)::
+
+    import pytest
+
+    @pytest.mark.asyncio          # not needed with asyncio_mode = "auto"
+    async def test_projects(sentry_fake):
+        ...
 
 Override ``sentry_fake_options`` (keyword arguments of ``FakeSentry``) or
 ``sentry_fake_client_options`` (of ``SentryClient``) in a conftest to size the org, set rate
@@ -86,8 +97,18 @@ def sentry_fake_client_options() -> dict[str, Any]:
 
 try:
     import pytest_asyncio
-except ImportError:  # pragma: no cover - an async fixture needs pytest-asyncio
-    pass
+except ImportError:
+    __all__ += ["sentry_fake"]
+
+    @pytest.fixture(name="sentry_fake")
+    def _sentry_fake_needs_pytest_asyncio() -> None:
+        """Stands in for the real fixture when pytest-asyncio is missing, to say so."""
+        pytest.fail(
+            "the sentry_fake fixture needs pytest-asyncio: pip install "
+            '"sentry-async[testing]" (then mark async tests @pytest.mark.asyncio, or set '
+            'asyncio_mode = "auto")',
+            pytrace=False,
+        )
 else:
     __all__ += ["sentry_fake"]
 

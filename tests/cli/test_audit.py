@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 import time
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
 from sentry_async.cli import run
 from sentry_async.cli._findings import ACTIONS
@@ -184,11 +186,19 @@ async def test_progress_without_a_terminal_is_plain_lines(fake: FakeSentry) -> N
     result = await audit(fake, "--format", "json")
     lines = result.err.splitlines()
     assert lines, "expected progress on stderr"
-    assert all(line.startswith("audit: ") for line in lines)
+    assert all(line.startswith("sentry-async: ") for line in lines)
     assert ESC not in result.err and "\r" not in result.err
-    assert f"audit: projects 0/{PROJECTS} (0%)" in lines
-    assert any(line.startswith(f"audit: projects {PROJECTS}/{PROJECTS} (100%)") for line in lines)
-    assert lines[-1].startswith(f"audit: projects: {PROJECTS}/{PROJECTS} done in ")
+    assert f"sentry-async: projects 0/{PROJECTS} (0%)" in lines
+    assert any(
+        line.startswith(f"sentry-async: projects {PROJECTS}/{PROJECTS} (100%)") for line in lines
+    )
+    assert lines[-1].startswith(f"sentry-async: projects: {PROJECTS}/{PROJECTS} done in ")
+    pending = sum(1 for m in fake.org.members.values() if m.pending)
+    # The member count says what it counts, as the totals do.
+    assert (
+        f"sentry-async: found {PROJECTS} projects and {MEMBERS - pending} members "
+        f"(+ {pending} pending invitations, counted apart)"
+    ) in lines
 
 
 async def test_no_progress(fake: FakeSentry) -> None:
@@ -265,12 +275,35 @@ async def test_network_error_exits_5() -> None:
     )
     assert code == 5
     assert err.getvalue().count("\n") == 1
-    assert "network error" in err.getvalue() and f"127.0.0.1:{port}" in err.getvalue()
+    assert f"could not reach http://127.0.0.1:{port}" in err.getvalue()
     assert TOKEN not in out.getvalue() + err.getvalue()
 
 
-async def test_other_sentry_errors_exit_1(fake: FakeSentry) -> None:
+async def test_unreachable_host_says_what_it_tries_and_advises_once() -> None:
+    port = closed_port()
+    result = await audit(None, "--base-url", f"http://127.0.0.1:{port}")
+    assert result.code == 5
+    lines = result.err.splitlines()
+    assert all(line.startswith("sentry-async: ") for line in lines)  # one prefix throughout
+    assert lines[0] == f"sentry-async: connecting to http://127.0.0.1:{port}"
+    retries = [line for line in lines if "retrying in" in line]
+    # While it retries, each attempt is announced (the library's retry log, shown).
+    assert retries and all("GET /organizations/{org}/" in line for line in retries)
+    assert lines[-1].startswith(f"sentry-async: could not reach http://127.0.0.1:{port} (")
+    assert result.err.count("check --base-url") == 1  # the advice, once
+    assert "base_url" not in lines[-1]  # not the library's own advice on top
+    result.assert_no_token()
+
+
+async def test_org_the_token_may_not_read_exits_3_naming_the_scope(fake: FakeSentry) -> None:
     fake.set_faults(Fault(FaultKind.SERVER_ERROR, "GET /organizations/{org}/", status=403))
+    result = await audit(fake, "--no-progress")
+    assert result.code == 3
+    assert "org:read" in result.err and result.err.count("\n") == 1
+
+
+async def test_other_sentry_errors_exit_1(fake: FakeSentry) -> None:
+    fake.set_faults(Fault(FaultKind.SERVER_ERROR, "GET /organizations/{org}/", status=400))
     result = await audit(fake, "--no-progress")
     assert result.code == 1
     assert result.err.startswith("sentry-async: the audit stopped: GET /organizations/{org}/")
@@ -285,25 +318,139 @@ async def test_token_revoked_mid_audit_stops_with_3(fake: FakeSentry) -> None:
     assert "SENTRY_AUTH_TOKEN" in result.err.splitlines()[-1]
 
 
-async def test_projects_without_hooks_feature_are_not_fatal(fake: FakeSentry) -> None:
+# --------------------------------------------------------------------------- a wrong URL
+
+
+async def test_an_html_404_is_not_an_unknown_org(fake: FakeSentry) -> None:
+    # A self-hosted Sentry under a path prefix, or a web server that is not Sentry at all,
+    # answers the API's paths with an HTML page.
+    fake.set_faults(Fault(FaultKind.HTML_ERROR, "GET /organizations/{org}/", status=404))
+    result = await audit(fake, "--no-progress")
+    assert result.code == 7
+    assert "does not answer like a Sentry API" in result.err
+    assert "not found" not in result.err
+    assert result.err.count("\n") == 1
+
+
+async def test_an_html_page_with_200_is_not_a_sentry_api(tmp_path: Path) -> None:
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(text="<!doctype html><title>Welcome</title>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", page)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        result = await audit(None, "--no-progress", "--base-url", f"http://127.0.0.1:{port}")
+    finally:
+        await runner.cleanup()
+    assert result.code == 7
+    assert f"http://127.0.0.1:{port}/api/0/organizations/acme/ does not answer" in result.err
+    assert "text/html" in result.err
+
+
+async def test_an_unknown_org_on_a_real_sentry_is_still_exit_4(fake: FakeSentry) -> None:
+    result = await audit(fake, "--no-progress", org="nope")
+    assert result.code == 4 and "'nope' not found" in result.err
+
+
+# --------------------------------------------------------------------------- gaps
+
+
+def coverage_of(result_out: str) -> dict[str, dict[str, object]]:
+    report = json.loads(result_out)
+    assert report["partial"] is True and report["interrupted"] is False
+    return dict(report["coverage"])
+
+
+async def test_forbidden_members_do_not_abort_the_audit(fake: FakeSentry) -> None:
+    fake.set_faults(Fault(FaultKind.SERVER_ERROR, "GET /organizations/{org}/members/", status=403))
+    result = await audit(fake, "--format", "json")
+    assert result.code == 6, result.err
+    report = json.loads(result.out)
+    assert report["members"] is None  # not read: null, not an empty list
+    coverage = coverage_of(result.out)
+    assert coverage["members"]["state"] == "not_available"
+    assert coverage["members"]["scope"] == "member:read"
+    assert {n for n, e in coverage.items() if e["state"] != "checked"} == {"members"}
+    # Everything else was audited.
+    assert report["totals"]["projects_audited"] == PROJECTS
+    rules = rule_counts(report["findings"])
+    assert "key-without-rate-limit" in rules and "member-without-2fa" not in rules
+    assert "not read: members: not available" in result.err
+    assert "member:read" in result.err
+    assert "members not readable" in result.err  # the progress line, not "0 members"
+    result.assert_no_token()
+
+
+async def test_forbidden_members_in_the_table_say_so(fake: FakeSentry) -> None:
+    fake.set_faults(Fault(FaultKind.SERVER_ERROR, "GET /organizations/{org}/members/", status=403))
+    result = await audit(fake, "--no-progress")
+    assert result.code == 6
+    assert "! PARTIAL: not everything could be read" in result.out
+    assert "! not read: members: not available" in result.out
+    # Counts of what was not read are not zeros.
+    block = result.out.split("Totals\n", 1)[1].split("\n\n", 1)[0].splitlines()[2:]
+    totals = dict(re.split(r"\s{2,}", line.strip(), maxsplit=1) for line in block)
+    assert totals["members (joined; pending invites counted apart)"] == "not read"
+    assert totals["owners"] == "not read"
+    assert totals["projects"] == f"{PROJECTS}"
+
+
+async def test_the_written_summary_does_not_count_unread_members_as_zero(
+    fake: FakeSentry, tmp_path: Path
+) -> None:
+    fake.set_faults(Fault(FaultKind.SERVER_ERROR, "GET /organizations/{org}/members/", status=403))
+    result = await audit(fake, "--no-progress", "-o", str(tmp_path / "a.json"))
+    assert result.code == 6
+    assert (
+        f"json report written to {tmp_path / 'a.json'}: {PROJECTS} projects, not read members "
+        "(+ not read pending invites)"
+    ) in result.err
+
+
+async def test_forbidden_projects_leave_the_per_project_checks_unread(fake: FakeSentry) -> None:
+    fake.set_faults(Fault(FaultKind.SERVER_ERROR, "GET /organizations/{org}/projects/", status=403))
+    result = await audit(fake, "--format", "json")
+    assert result.code == 6
+    coverage = coverage_of(result.out)
+    assert coverage["projects"]["scope"] == "project:read"
+    assert (
+        coverage["event_stats"]["state"] == coverage["service_hooks"]["state"] == ("not_available")
+    )
+    assert json.loads(result.out)["projects"] is None
+    assert fake.counters.by_route[STATS] == fake.counters.by_route[HOOKS] == 0
+
+
+async def test_hooks_not_available_are_a_gap_not_zero_hooks(fake: FakeSentry) -> None:
     fake.set_faults(Fault(FaultKind.SERVER_ERROR, HOOKS, status=403, times=2))
     result = await audit(fake, "--format", "json")
-    assert result.code == 0
+    assert result.code == 6
     report = json.loads(result.out)
     assert sum(1 for p in report["projects"] if p["hooks"] is None) == 2
+    hooks = report["coverage"]["service_hooks"]
+    assert hooks["state"] == "not_available"
+    assert hooks["projects"] == {"checked": PROJECTS - 2, "not_available": 2}
+    assert hooks["why"].startswith(f"2 of {PROJECTS} projects: 403 Forbidden")
     assert report["totals"]["errors"] == 0
+    assert "not read: service hooks: not available" in result.err
 
 
 async def test_one_failing_project_is_recorded_and_the_audit_goes_on(fake: FakeSentry) -> None:
     fake.set_faults(Fault(FaultKind.SERVER_ERROR, STATS, status=400, times=1))
     result = await audit(fake, "--format", "json")
-    assert result.code == 0
+    assert result.code == 6
     report = json.loads(result.out)
     broken = [p for p in report["projects"] if p["errors"]]
     assert len(broken) == 1 and broken[0]["events_in_period"] is None
-    assert broken[0]["errors"][0].startswith("stats: 400 BadRequest")
+    assert broken[0]["errors"][0].startswith("event stats: 400 BadRequest")
+    assert broken[0]["checks"]["event_stats"]["state"] == "failed"
+    assert report["coverage"]["event_stats"]["projects"] == {"checked": PROJECTS - 1, "failed": 1}
     assert report["totals"]["errors"] == 1 and len(report["errors"]) == 1
-    assert "warning: 1 items could not be read" in result.err
+    assert "not read: event stats: failed -- 1 of 30 projects: 400 BadRequest" in result.err
 
 
 async def test_lists_the_token_may_not_read_are_noted(fake: FakeSentry) -> None:
@@ -311,10 +458,72 @@ async def test_lists_the_token_may_not_read_are_noted(fake: FakeSentry) -> None:
         Fault(FaultKind.SERVER_ERROR, "GET /organizations/{org}/relay_usage/", status=403)
     )
     result = await audit(fake, "--format", "json")
-    assert result.code == 0
+    assert result.code == 6
     report = json.loads(result.out)
     assert set(report["unavailable"]) == {"relays"}
-    assert report["relays"] == []
+    assert report["relays"] is None
+    assert report["coverage"]["relays"]["scope"] == "org:read"
+
+
+async def test_a_missing_endpoint_is_not_available_without_a_scope(fake: FakeSentry) -> None:
+    fake.set_faults(Fault(FaultKind.SERVER_ERROR, "GET /organizations/{org}/repos/", status=404))
+    result = await audit(fake, "--format", "json")
+    assert result.code == 6
+    repos = json.loads(result.out)["coverage"]["repositories"]
+    assert repos["state"] == "not_available" and repos["scope"] is None
+    assert repos["why"].startswith("this Sentry or plan does not offer it")
+
+
+async def test_a_clean_audit_reads_everything_and_exits_0(fake: FakeSentry) -> None:
+    result = await audit(fake, "--format", "json")
+    assert result.code == 0
+    report = json.loads(result.out)
+    assert report["partial"] is False
+    assert {e["state"] for e in report["coverage"].values()} == {"checked"}
+    assert report["coverage"]["service_hooks"]["projects"] == {"checked": PROJECTS}
+    assert "not read" not in result.err
+
+
+# --------------------------------------------------------------------------- output formats
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("a.json", "json"),
+        ("a.csv", "csv"),
+        ("a.md", "markdown"),
+        ("a.html", "html"),
+        ("a.txt", "table"),
+        ("report", "table"),
+    ],
+)
+async def test_the_output_extension_picks_the_format(
+    fake: FakeSentry, tmp_path: Path, name: str, fmt: str
+) -> None:
+    target = tmp_path / name
+    result = await audit(fake, "--no-progress", "-o", str(target))
+    assert result.code == 0, result.err
+    text = target.read_text(encoding="utf-8")
+    starts = {
+        "json": "{",
+        "csv": "rule,severity",
+        "markdown": "# Sentry audit",
+        "html": "<!doctype html>",
+        "table": "Sentry audit of",
+    }
+    assert text.startswith(starts[fmt])
+    assert f"{fmt} report written to {target}" in result.err
+
+
+async def test_a_format_that_contradicts_the_extension_is_refused(
+    fake: FakeSentry, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "audit.json"
+    result = await audit(fake, "--format", "csv", "-o", str(target))
+    assert result.code == 2
+    assert "--format csv contradicts --output" in capsys.readouterr().err  # argparse's stream
+    assert not target.exists() and fake.counters.requests == 0
 
 
 # --------------------------------------------------------------------------- interruption
@@ -338,7 +547,8 @@ async def test_interrupt_writes_a_partial_report(fake: FakeSentry, tmp_path: Pat
     assert result.code == 130
     assert result.out == ""
     report = json.loads(target.read_text())
-    assert report["partial"] is True
+    assert report["partial"] is True and report["interrupted"] is True
+    assert report["coverage"]["event_stats"]["state"] == "not_run"
     audited = report["totals"]["projects_audited"]
     assert 0 < audited < PROJECTS
     assert sum(1 for p in report["projects"] if p["audited"]) == audited
@@ -407,3 +617,12 @@ async def test_a_bug_is_one_line_unless_debugging(
     assert last.startswith("sentry-async: internal error: RuntimeError: boom with <redacted>")
     assert ("Traceback" in err.getvalue()) is debug
     assert TOKEN not in out.getvalue() + err.getvalue()
+
+
+async def test_html_to_stdout(fake: FakeSentry) -> None:
+    result = await audit(fake, "--format", "html", "--no-progress")
+    assert result.code == 0 and result.err == ""
+    assert result.out.startswith("<!doctype html>") and result.out.endswith("</html>\n")
+    for project in fake.org.projects:
+        assert f'aria-label="{project.slug}: ' in result.out  # a chart per project
+    result.assert_no_token()

@@ -191,7 +191,12 @@ def test_owners_above_the_limit_count_invited_owners_too() -> None:
         ("too-many-owners", "acme", "medium")
     ]
     assert found[0].message.startswith("4 owners (1 of them invited)")
-    assert "o0@x.example" in found[0].message
+    # Every owner is named, so the admin knows whom to ask.
+    assert found[0].message.endswith(
+        "(owners: o0@x.example, o1@x.example, o2@x.example, o3@x.example (invited))"
+    )
+    assert found[0].items == ("o0@x.example", "o1@x.example", "o2@x.example", "o3@x.example")
+    assert found[0].to_dict()["items"] == list(found[0].items)
     assert owner_findings("acme", [*owners, invited], thresholds=Thresholds(max_owners=4)) == []
 
 

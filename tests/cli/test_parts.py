@@ -9,6 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from sentry_async.cli._args import AuditOptions, parse
 from sentry_async.cli._collect import period_seconds
@@ -17,10 +18,12 @@ from sentry_async.cli._progress import (
     NO_RICH_ENV,
     NullProgress,
     PlainProgress,
+    RateEstimate,
     make_progress,
     use_rich_for,
 )
 from sentry_async.cli._signals import Interrupt
+from sentry_async.cli._table import _short
 
 from .helpers import ESC
 
@@ -159,11 +162,12 @@ def test_plain_progress_prints_phases_then_at_most_one_line_per_interval() -> No
     progress.stop()
     lines = out.getvalue().splitlines()
     assert lines == [
-        "audit: listing",
-        "audit: projects 0/10 (0%)",
-        "audit: projects 5/10 (50%), 4.0/s, ~1s left",
-        "audit: projects 10/10 (100%), 6.4/s, ~0s left",
-        "audit: projects: 10/10 done in 1.6s",
+        "sentry-async: listing",
+        "sentry-async: projects 0/10 (0%)",
+        # 1.25 s in: too early for an honest pace.
+        "sentry-async: projects 5/10 (50%), estimating the pace",
+        "sentry-async: projects 10/10 (100%), 6.4/s",
+        "sentry-async: projects: 10/10 done in 1.6s",
     ]
     assert ESC not in out.getvalue() and "\r" not in out.getvalue()
 
@@ -178,9 +182,47 @@ def test_plain_progress_stopped_early_shows_where_it_stopped() -> None:
     progress.stop()
     progress.stop()  # idempotent
     assert out.getvalue().splitlines()[-2:] == [
-        "audit: projects 3/50 (6%), 15.0/s, ~3s left",
-        "audit: projects: 3/50 done in 0.2s",
+        "sentry-async: projects 3/50 (6%), estimating the pace",
+        "sentry-async: projects: 3/50 done in 0.2s",
     ]
+
+
+def test_rate_estimate_ignores_the_first_burst() -> None:
+    estimate = RateEstimate(window=10.0, warmup=3.0)
+    estimate.add(0.0, 0)
+    estimate.add(0.05, 70)  # the first requests all finish at once
+    assert estimate.rate() is None  # not yet warmed up: no 1400/s shown
+    done = 70
+    for tick in range(1, 41):  # then a steady 40/s, paced by the rate limit
+        done += 4
+        estimate.add(0.05 + tick * 0.1, done)
+    # 4 s in: the window still holds the burst, so the pace is high but already honest-ish...
+    assert estimate.rate() == pytest.approx((done - 0) / 4.05, rel=1e-6)
+    for tick in range(41, 161):
+        done += 4
+        estimate.add(0.05 + tick * 0.1, done)
+    # ...and once the burst has left the window, it is the steady pace.
+    assert estimate.rate() == pytest.approx(40.0, rel=0.02)
+    assert estimate.left(400) == pytest.approx(10.0, rel=0.02)
+
+
+def test_plain_progress_shows_the_steady_pace_not_the_burst() -> None:
+    out = io.StringIO()
+    clock = FakeClock()
+    progress = PlainProgress(out, clock=clock)
+    progress.start("projects", 1000)
+    progress.advance(60)  # a burst at t=0
+    for _ in range(200):
+        clock.now += 0.1
+        progress.advance(4)
+    rates = [
+        float(line.split(", ")[1].removesuffix("/s"))
+        for line in out.getvalue().splitlines()
+        if "/s" in line
+    ]
+    assert rates, out.getvalue()
+    assert all(r < 65 for r in rates)  # never the burst's hundreds per second
+    assert rates[-1] == pytest.approx(40.0, rel=0.02)
 
 
 def test_progress_choice() -> None:
@@ -205,6 +247,34 @@ def test_rich_progress_draws_on_its_stream() -> None:
     progress.stop()
     text = out.getvalue()
     assert "listing" in text and "3/3" in text
+
+
+def test_rich_rate_column_waits_for_an_honest_pace() -> None:
+    from rich.progress import Progress as Bar
+
+    from sentry_async.cli._richui import RateColumn
+
+    estimate = RateEstimate(window=10.0, warmup=3.0)
+    estimate.add(0.0, 0)
+    estimate.add(0.1, 60)  # the first burst
+    with Bar(RateColumn(), console=Console(file=io.StringIO())) as bar:
+        task = bar.add_task("projects", total=600, estimate=estimate)
+        column = RateColumn()
+        assert column.render(bar.tasks[task]).plain == "estimating"
+        for tick in range(1, 101):
+            estimate.add(0.1 + tick * 0.1, 60 + 4 * tick)
+        bar.update(task, completed=460)
+        assert column.render(bar.tasks[task]).plain == "40.0/s  eta 4s"
+
+
+def test_long_subjects_are_shortened_but_ids_never_cut() -> None:
+    hook = "b934cab84c075f65654b1093494b9f18"
+    subject = f"a-very-long-project-slug-for-the-payments-team/hook:{hook}"
+    assert _short(subject).endswith(f"/hook:{hook}")  # whole, however long
+    key = _short("a-very-long-project-slug-for-the-payments-team-and-more/key:Default")
+    assert key == "a-very-long-project-slug-for-the-.../key:Default" and len(key) <= 48
+    assert _short("short/hook:1") == "short/hook:1"
+    assert _short("x" * 60) == "x" * 60  # nothing to cut around: shown whole
 
 
 # --------------------------------------------------------------------------- output

@@ -72,7 +72,7 @@ async def test_demo_small_via_python_m(tmp_path: Path) -> None:
     assert {row["rule"] for row in rows} >= {"hook-not-https", "key-without-rate-limit"}
     # stderr is a pipe, not a terminal: plain progress lines, no control codes.
     assert ESC not in err and "\r" not in err
-    assert "audit: projects 60/60 (100%)" in err
+    assert "sentry-async: projects 60/60 (100%)" in err
 
 
 async def test_bad_token_in_a_child_exits_3_without_echoing_it(fake: FakeSentry) -> None:
@@ -98,7 +98,7 @@ async def _wait_until_under_way(proc: asyncio.subprocess.Process, fake: FakeSent
     """Read the child's progress until the fan-out has started and a few projects are done."""
     assert proc.stderr is not None
     seen = ""
-    while "audit: projects 0/" not in seen:
+    while "sentry-async: projects 0/" not in seen:
         line = await asyncio.wait_for(proc.stderr.readline(), timeout=30)
         assert line, f"child ended early: {seen}"
         seen += line.decode()
@@ -180,7 +180,7 @@ def test_without_rich_a_terminal_gets_plain_text() -> None:
     code, output = on_a_terminal(_WITHOUT_RICH, "audit", "--demo", "--demo-size", "small")
     assert code == 0, output
     assert ESC not in output
-    assert "audit: projects 60/60 (100%)" in output
+    assert "sentry-async: projects 60/60 (100%)" in output
     assert "Sentry audit of Acme Corporation (acme)" in output
 
 
