@@ -433,10 +433,12 @@ class Session:
         )
 
     def _redirect_target(
-        self, route: Route, url: URL, status: int, location: str, host: Host
+        self, route: Route, url: URL, status: int, location: str, host: Host | None = None
     ) -> URL:
         """Where a redirect leads, if the token may go there (the origin of the host the
-        call was sent to, or its https upgrade); else RedirectRefused."""
+        call was sent to, by default the base URL's, or its https upgrade); else
+        RedirectRefused."""
+        host = host or self.transport.home
         target: URL | None
         try:
             target = url.join(URL(location, encoded=True))
