@@ -6,11 +6,14 @@ that leaves its outcome unknown, the client raises ``AmbiguousWriteError`` and d
 it; the bot then *checks* (reads the release, lists its deploys) before trying again, so a
 deploy is never recorded twice. Assigning and resolving are PUTs: the client retries them.
 
-Run it against a Sentry (or the fake: ``python -m sentry_async.testing --demo``)::
+Run it against a Sentry, or the fake: ``python -m sentry_async.testing --demo`` prints its
+URL, and its org ``acme`` has the project ``dusty-heron-493`` (with unresolved issues) and
+the member ``hana.chen0@acme.example``::
 
-    SENTRY_URL=http://127.0.0.1:PORT SENTRY_AUTH_TOKEN=... SENTRY_ORG=acme \\
-        python examples/triage_bot.py --project amber-otter-3 --assignee ada@acme.example \\
-        --release amber-otter-3@2.0.0 --environment production
+    SENTRY_URL=http://127.0.0.1:PORT SENTRY_AUTH_TOKEN=any SENTRY_ORG=acme \\
+        python examples/triage_bot.py --project dusty-heron-493 \\
+        --assignee hana.chen0@acme.example --release dusty-heron-493@2.0.0 \\
+        --environment production
 """
 
 from __future__ import annotations

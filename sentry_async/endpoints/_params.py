@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
-__all__ = ["iso", "repeated"]
+__all__ = ["iso", "project_ids", "repeated"]
 
 
 def iso(value: datetime | None, name: str) -> str | None:
@@ -29,3 +29,14 @@ def repeated(value: str | int | Sequence[str | int], name: str) -> list[str] | N
             raise TypeError(f"{name} must hold str or int values, not {type(item).__name__}")
         out.append(str(item))
     return out or None
+
+
+def project_ids(value: str | int | Sequence[str | int], name: str = "project") -> list[str] | None:
+    """Numeric project ids (``-1``: every project), repeated; a slug is refused here, before
+    Sentry's 400 ("Invalid project parameter. Values must be numbers.")."""
+    ids = repeated(value, name)
+    for item in ids or ():
+        text = item.removeprefix("-")
+        if not (text.isascii() and text.isdigit()):
+            raise ValueError(f"{name} takes numeric project ids (or -1), not {item!r}")
+    return ids

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from ..decode import decode_items, undecodable_error
 from ..models import (
     ClientKey,
     Commit,
@@ -96,25 +94,23 @@ class Organizations(Endpoint):
             style=style,
         )
 
-    async def list_environments(
+    def list_environments(
         self, org: str, *, visibility: str | None = None
-    ) -> builtins.list[Environment]:
-        """The organization's environments (one unpaged list); ``visibility`` is ``active``
-        (Sentry's default), ``hidden`` or ``all``.
+    ) -> Paginator[Environment]:
+        """The organization's environments (``GET /organizations/{org}/environments/``): a
+        single-page ``Paginator[Environment]``, as Sentry answers one unpaged list.
 
-        An environment that cannot be decoded raises UndecodableItemsError after decoding
-        the rest, which are in its ``collected``.
+        ``visibility`` is ``active`` (Sentry's default), ``hidden`` or ``all``; any other
+        value raises ValueError before any request. An environment that cannot be decoded
+        raises UndecodableItemsError from the paginator after the rest are decoded (they are
+        on its page), like every list.
         """
         if visibility is not None and visibility not in ("active", "hidden", "all"):
             raise ValueError(f"visibility must be active, hidden or all, not {visibility!r}")
         route = Route.build("GET", "/organizations/{org}/environments/", org=org)
-        answer = await self._session.send(route, params={"visibility": visibility})
-        decoded = decode_items(answer, answer.payload, structurer(Environment), "environments")
-        if decoded.undecodable:
-            error = undecodable_error(answer, decoded, "environments", None)
-            error.collected = decoded.items
-            raise error
-        return decoded.items
+        return self._paginate(
+            route, Environment, params={"visibility": visibility}, style=PageStyle.SINGLE
+        )
 
     async def get(self, org: str) -> Organization:
         """The organization's details (the detailed shape: features, status, links...)."""

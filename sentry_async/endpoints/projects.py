@@ -239,14 +239,16 @@ class Projects(Endpoint):
 
         This endpoint reads only ``query``, ``full``, ``sample`` and ``cursor``, and takes
         any non-empty ``full`` as true: it is sent only for ``full=True`` (entries,
-        contexts... in each event).
+        contexts... in each event). Returns a ``Paginator[Event]``; ``NotFound`` for an
+        unknown project.
         """
         route = Route.build("GET", "/projects/{org}/{project}/events/", org=org, project=project)
         params = {"full": True if full else None, "query": query}
         return self._paginate(route, Event, params=params, cursor=cursor, per_page=per_page)
 
     async def get_event(self, org: str, project: str, event_id: str) -> Event:
-        """One event by its 32-hex id (``GET /projects/{org}/{project}/events/{event_id}/``)."""
+        """One event, with entries and contexts, by its 32-hex id
+        (``GET /projects/{org}/{project}/events/{event_id}/``); ``NotFound`` if unknown."""
         route = Route.build(
             "GET",
             "/projects/{org}/{project}/events/{event_id}/",
@@ -265,7 +267,9 @@ class Projects(Endpoint):
         cursor: str | None = None,
         per_page: int | None = None,
     ) -> Paginator[ClientKey]:
-        """The project's client keys (DSNs); ``status`` is ``active`` or ``inactive``."""
+        """The project's client keys (DSNs) (``GET /projects/{org}/{project}/keys/``): a
+        ``Paginator[ClientKey]``. ``status`` is ``active`` or ``inactive`` (anything else:
+        ValueError before any request). ``NotFound`` for an unknown project."""
         if status is not None and status not in ("active", "inactive"):
             raise ValueError(f"status must be 'active' or 'inactive', not {status!r}")
         route = Route.build("GET", _KEYS, org=org, project=project)
@@ -274,7 +278,8 @@ class Projects(Endpoint):
         )
 
     async def get_key(self, org: str, project: str, key_id: str) -> ClientKey:
-        """One client key by its id (the public key)."""
+        """One client key by its id, the public key
+        (``GET /projects/{org}/{project}/keys/{key_id}/``); ``NotFound`` if unknown."""
         route = Route.build("GET", _KEY, org=org, project=project, key_id=key_id)
         return await self._fetch(route, ClientKey)
 
@@ -286,8 +291,11 @@ class Projects(Endpoint):
         name: str | None = None,
         rate_limit: ClientKeyRateLimit | None = None,
     ) -> ClientKey:
-        """Create a client key (Sentry answers 201); ``rate_limit`` caps its events per
-        window. A POST: never re-sent after an unclear failure."""
+        """Create a client key and return it (``POST /projects/{org}/{project}/keys/``;
+        Sentry answers 201). ``rate_limit`` caps its events per window (both ``window``,
+        seconds, and ``count`` are needed: ValueError otherwise). A POST: never re-sent
+        after an unclear failure (:class:`~sentry_async.errors.AmbiguousWriteError`).
+        ``NotFound`` for an unknown project, ``Forbidden`` without ``project:write``."""
         body = to_wire(
             {
                 "name": UNSET if name is None else name,
@@ -307,8 +315,10 @@ class Projects(Endpoint):
         is_active: bool | Unset = UNSET,
         rate_limit: ClientKeyRateLimit | Unset | None = UNSET,
     ) -> ClientKey:
-        """Rename, enable/disable or re-limit a key; only what is given is sent
-        (``rate_limit=None`` removes the limit)."""
+        """Rename, enable/disable or re-limit a key and return it
+        (``PUT /projects/{org}/{project}/keys/{key_id}/``); only what is given is sent
+        (``rate_limit=None`` removes the limit). ``NotFound`` for an unknown key,
+        ``BadRequest`` for values Sentry refuses."""
         body = to_wire(
             {"name": name, "is_active": is_active, "rate_limit": _rate_limit(rate_limit)}
         )
@@ -316,5 +326,7 @@ class Projects(Endpoint):
         return await self._fetch(route, ClientKey, json=body)
 
     async def delete_key(self, org: str, project: str, key_id: str) -> None:
-        """Delete a client key: events sent with its DSN are rejected from then on."""
+        """Delete a client key (``DELETE /projects/{org}/{project}/keys/{key_id}/``;
+        Sentry answers 204): events sent with its DSN are rejected from then on. Returns
+        None; ``NotFound`` for an unknown key."""
         await self._send(Route.build("DELETE", _KEY, org=org, project=project, key_id=key_id))

@@ -28,18 +28,21 @@ class Teams(Endpoint):
         cursor: str | None = None,
         per_page: int | None = None,
     ) -> Paginator[Team]:
-        """Every team of the organization (``GET /organizations/{org}/teams/``)."""
+        """Every team of the organization (``GET /organizations/{org}/teams/``): a
+        ``Paginator[Team]``; ``query`` filters by name or slug. ``NotFound`` for an
+        unknown organization."""
         route = Route.build("GET", "/organizations/{org}/teams/", org=org)
         return self._paginate(
             route, Team, params={"query": query}, cursor=cursor, per_page=per_page
         )
 
     async def get(self, org: str, team: str) -> Team:
-        """One team by slug or id (``GET /teams/{org}/{team}/``)."""
+        """One team by slug or id (``GET /teams/{org}/{team}/``); ``NotFound`` if unknown."""
         return await self._fetch(Route.build("GET", _TEAM, org=org, team=team), Team)
 
     async def create(self, org: str, *, name: str | None = None, slug: str | None = None) -> Team:
-        """Create a team (Sentry answers 201); give a ``slug``, a ``name`` or both.
+        """Create a team and return it (``POST /organizations/{org}/teams/``; Sentry
+        answers 201); give a ``slug``, a ``name`` or both (neither: ValueError).
 
         Sentry derives the slug from the name when only the name is given. A POST: never
         re-sent after an unclear failure; a slug already taken answers Conflict (409).
@@ -60,27 +63,33 @@ class Teams(Endpoint):
         name: str | Unset = UNSET,
         slug: str | Unset = UNSET,
     ) -> Team:
-        """Rename a team or change its slug; only the arguments given are sent."""
+        """Rename a team or change its slug and return it (``PUT /teams/{org}/{team}/``);
+        only the arguments given are sent. Raises ``NotFound`` for an unknown team,
+        ``Conflict`` for a slug already taken, ``BadRequest`` for an invalid slug."""
         body = to_wire({"name": name, "slug": slug})
         route = Route.build("PUT", _TEAM, org=org, team=team)
         return await self._fetch(route, Team, json=body)
 
     async def delete(self, org: str, team: str) -> None:
-        """Schedule a team for deletion (Sentry answers 204)."""
+        """Schedule a team for deletion (``DELETE /teams/{org}/{team}/``; Sentry answers
+        204). Returns None; raises ``NotFound`` for an unknown team, ``Forbidden`` without
+        ``team:admin``."""
         await self._send(Route.build("DELETE", _TEAM, org=org, team=team))
 
     def list_projects(
         self, org: str, team: str, *, cursor: str | None = None, per_page: int | None = None
     ) -> Paginator[Project]:
-        """The projects the team has access to (``GET /teams/{org}/{team}/projects/``)."""
+        """The projects the team has access to (``GET /teams/{org}/{team}/projects/``): a
+        ``Paginator[Project]``; ``NotFound`` for an unknown team."""
         route = Route.build("GET", "/teams/{org}/{team}/projects/", org=org, team=team)
         return self._paginate(route, Project, cursor=cursor, per_page=per_page)
 
     def list_members(
         self, org: str, team: str, *, cursor: str | None = None, per_page: int | None = None
     ) -> Paginator[Member]:
-        """The team's members (``GET /teams/{org}/{team}/members/``); each item's ``raw``
-        also holds the member's ``teamRole`` in this team."""
+        """The team's members (``GET /teams/{org}/{team}/members/``): a
+        ``Paginator[Member]``; each item's ``raw`` also holds the member's ``teamRole`` in
+        this team. ``NotFound`` for an unknown team."""
         route = Route.build("GET", "/teams/{org}/{team}/members/", org=org, team=team)
         return self._paginate(route, Member, cursor=cursor, per_page=per_page)
 
@@ -90,13 +99,17 @@ class Teams(Endpoint):
 
         Returns the team when Sentry added the member (201). Returns None when Sentry
         answered without a body: 204 (already a member: nothing changed) or 202 (the token
-        may not add members, so Sentry filed an access request instead).
+        may not add members, so Sentry filed an access request instead). Raises
+        ``NotFound`` for an unknown member or team.
         """
         route = Route.build("POST", _MEMBERSHIP, org=org, member_id=member_id, team=team)
         answer = await self._session.send(route)
         return None if answer.payload is None else self._decode(answer, Team)
 
     async def remove_member(self, org: str, team: str, member_id: str | int) -> None:
-        """Remove a member from a team (Sentry answers 200 even if they were not in it)."""
+        """Remove a member from a team
+        (``DELETE /organizations/{org}/members/{member_id}/teams/{team}/``). Returns None;
+        Sentry answers 200 even if they were not in it. Raises ``NotFound`` for an unknown
+        member or team, ``Forbidden`` without the right to manage the team."""
         route = Route.build("DELETE", _MEMBERSHIP, org=org, member_id=member_id, team=team)
         await self._send(route)

@@ -1,5 +1,18 @@
-"""Issues: search (``is:`` status, ``assigned:``, ``level:``, free text), details, updates
-(single and bulk by ``id=``), deletion; their events and tag values; project event lists."""
+"""Issues: search, details, updates (single and bulk by ``id=``), deletion; their events and
+tag values; project event lists.
+
+Search understands ``is:``/``!is:`` (statuses, substatuses, ``assigned``, ``unassigned``,
+``linked``, ``unlinked``, ``for_review``; plus the fake's ``bookmarked`` and ``unseen``),
+``issue.id:N`` and ``issue.id:[N,M]``, ``assigned:``, ``level:``, ``release:``, relative
+``age:``/``firstSeen:``/``lastSeen:`` (``-24h`` within, ``+7d`` longer ago; other date forms
+answer 400),
+``has:``/``!has:`` (``assigned``, ``release``, ``user``, ``environment`` and event tags), and
+free text on title and culprit. Approximate: any other key matches nothing (Sentry searches
+tags); ``for_review`` means unseen and ``linked`` nothing (the fake has no inbox or
+integrations); ``me`` matches nobody (the token has no user). Bulk updates reproduce
+Sentry's fallback: when ``id=`` is given but none match, the search (default
+``is:unresolved``) picks up to 1000 issues instead.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +32,9 @@ from ._validate import boolean
 
 __all__ = ["ROUTES", "search"]
 
-_STATUSES = ("resolved", "unresolved", "ignored", "resolvedInNextRelease")
-_TOKEN = re.compile(r'(\w+):"([^"]*)"|(\w+):(\S+)|"([^"]*)"|(\S+)')
+_STATUSES = ("resolved", "unresolved", "ignored", "resolvedInNextRelease", "muted")
+_TOKEN = re.compile(r'(!?[\w.]+):"([^"]*)"|(!?[\w.]+):(\S+)|"([^"]*)"|(\S+)')
+_ID_LIST = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]|(\d+)")
 _SORTS: dict[str, Callable[[Issue], float]] = {
     "date": lambda i: i.last_seen,
     "new": lambda i: i.first_seen,
@@ -48,6 +62,15 @@ def search(ctx: Ctx, query: str) -> list[Issue]:
         text = match.group(5) if match.group(5) is not None else match.group(6)
         if key is not None:
             checks.append(_term(ctx, key, value))
+        elif text in ("OR", "AND") and match.group(6) is not None:
+            # Issue search is built with allow_boolean=False.
+            raise ApiError(
+                400,
+                {
+                    "detail": 'Boolean statements containing "OR" or "AND" are not supported'
+                    " in this search"
+                },
+            )
         elif text:
             checks.append(_text(text.casefold()))
     return [issue for issue in ctx.org.issues.values() if all(c(issue) for c in checks)]
@@ -61,8 +84,26 @@ def _text(needle: str) -> Callable[[Issue], bool]:
 
 
 def _term(ctx: Ctx, key: str, value: str) -> Callable[[Issue], bool]:
+    negate = key.startswith("!")
+    check = _positive_term(ctx, key.removeprefix("!"), value)
+    if negate:
+        return lambda issue: not check(issue)
+    return check
+
+
+def _positive_term(ctx: Ctx, key: str, value: str) -> Callable[[Issue], bool]:
     if key == "is":
         return _is_check(value)
+    if key == "has":
+        return _has_check(value)
+    if key in _AGE_KEYS:
+        return _age_check(ctx, _AGE_KEYS[key], value)
+    if key == "issue.id":
+        match = _ID_LIST.fullmatch(value)
+        if match is None:
+            raise ApiError(400, {"detail": f"Invalid number: {value}"})
+        ids = {part.strip() for part in (match.group(1) or match.group(2)).split(",")}
+        return lambda issue: issue.id in ids
 
     def check(issue: Issue) -> bool:
         if key == "assigned":
@@ -76,14 +117,63 @@ def _term(ctx: Ctx, key: str, value: str) -> Callable[[Issue], bool]:
     return check
 
 
+_AGE_KEYS: dict[str, Callable[[Issue], float]] = {
+    "age": lambda i: i.first_seen,
+    "firstSeen": lambda i: i.first_seen,
+    "first_seen": lambda i: i.first_seen,
+    "lastSeen": lambda i: i.last_seen,
+    "last_seen": lambda i: i.last_seen,
+}
+_RELATIVE = re.compile(r"([+-])(\d+)([mhdw])")
+_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def _age_check(ctx: Ctx, when: Callable[[Issue], float], value: str) -> Callable[[Issue], bool]:
+    # Sentry's relative form: -24h is "within the last 24 hours", +24h "longer ago".
+    match = _RELATIVE.fullmatch(value)
+    if match is None:
+        raise ApiError(400, {"detail": f"Invalid date: {value}"})
+    sign, amount, unit = match.groups()
+    cutoff = ctx.now - int(amount) * _UNIT_SECONDS[unit]
+    if sign == "-":
+        return lambda issue: when(issue) >= cutoff
+    return lambda issue: when(issue) < cutoff
+
+
+def _has_check(value: str) -> Callable[[Issue], bool]:
+    if value == "assigned":
+        return lambda i: i.assigned_to is not None
+    if value == "release":
+        return lambda i: any(e.release for e in i.events)
+    if value in ("user", "environment"):
+        return lambda i: bool(i.events)
+    return lambda i: any(value in e.tags for e in i.events)
+
+
+def _substatus(*names: str) -> Callable[[Issue], bool]:
+    return lambda i: i.substatus in names
+
+
 def _is_check(value: str) -> Callable[[Issue], bool]:
     checks: dict[str, Callable[[Issue], bool]] = {
         "unresolved": lambda i: i.status == "unresolved",
         "resolved": lambda i: i.status == "resolved",
         "ignored": lambda i: i.status == "ignored",
         "archived": lambda i: i.status == "ignored",
+        "muted": lambda i: i.status == "ignored",
+        "reprocessing": lambda i: False,
+        "ongoing": _substatus("ongoing"),
+        "escalating": _substatus("escalating"),
+        "regressed": _substatus("regressed"),
+        "new": _substatus("new"),
+        "archived_until_escalating": _substatus("archived_until_escalating"),
+        "archived_until_condition_met": _substatus("archived_until_condition_met"),
+        "archived_forever": _substatus("archived_forever"),
         "assigned": lambda i: i.assigned_to is not None,
         "unassigned": lambda i: i.assigned_to is None,
+        "for_review": lambda i: i.status == "unresolved" and not i.has_seen,
+        "linked": lambda i: False,
+        "unlinked": lambda i: True,
         "bookmarked": lambda i: i.is_bookmarked,
         "unseen": lambda i: not i.has_seen,
     }
@@ -124,6 +214,8 @@ def _limit_page(ctx: Ctx, total: int) -> Page:
 def _filtered(ctx: Ctx) -> list[Issue]:
     issues = search(ctx, ctx.query.get("query", "is:unresolved"))
     projects = ctx.query.getall("project", [])
+    if not all(p.lstrip("-").isdigit() for p in projects):
+        raise ApiError(400, {"detail": "Invalid project parameter. Values must be numbers."})
     if projects and "-1" not in projects:
         wanted = set(projects)
         issues = [i for i in issues if str(i.project.id) in wanted]
@@ -166,7 +258,10 @@ def _resolve_actor(ctx: Ctx, value: str, *, strict: bool = True) -> str | None:
     for member in org.members.values():
         if member.user_id is None:
             continue
-        if value in (f"user:{member.user_id}", member.email, member.username):
+        # Sentry's Actor.from_identifier reads bare digits as a user id.
+        if value in (f"user:{member.user_id}", member.user_id, member.username) or (
+            value.casefold() == member.email.casefold()
+        ):  # Sentry looks a user up by email ignoring case
             return f"user:{member.user_id}"
     if strict:
         raise field_error("assignedTo", "Unknown actor input")
@@ -182,12 +277,16 @@ def _apply(ctx: Ctx, body: dict[str, Any], issues: Iterable[Issue]) -> dict[str,
         raise field_error("status", f'"{status}" is not a valid choice.')
     if details is not None and not isinstance(details, dict):
         raise field_error("statusDetails", "Invalid data.")
+    details = _checked_details(ctx, details or {})
     actor: str | None = None
     assign = "assignedTo" in body
     if assign and body["assignedTo"] is not None:
-        if not isinstance(body["assignedTo"], str):
+        given = body["assignedTo"]
+        if isinstance(given, int) and not isinstance(given, bool):
+            given = str(given)  # a bare user id, as Sentry's ActorField accepts
+        if not isinstance(given, str):
             raise field_error("assignedTo", "Unknown actor input")
-        actor = _resolve_actor(ctx, body["assignedTo"])
+        actor = _resolve_actor(ctx, given)
     flags = {
         name: boolean(body, name)
         for name in ("hasSeen", "isBookmarked", "isSubscribed", "isPublic")
@@ -195,14 +294,14 @@ def _apply(ctx: Ctx, body: dict[str, Any], issues: Iterable[Issue]) -> dict[str,
     items = list(issues)
     for issue in items:
         if status is not None:
-            _set_status(issue, status, details or {})
+            _set_status(ctx, issue, status, details)
         if assign:
             issue.assigned_to = actor
         for name, value in flags.items():
             if value is not None:
                 setattr(issue, _ATTRS[name], value)
     if status is not None:
-        changes["status"] = "resolved" if status == "resolvedInNextRelease" else status
+        changes["status"] = items[0].status if items else status
         changes["statusDetails"] = items[0].status_details if items else {}
         changes["substatus"] = items[0].substatus if items else None
     if assign:
@@ -221,16 +320,47 @@ _ATTRS = {
 }
 
 
-def _set_status(issue: Issue, status: str, details: dict[str, Any]) -> None:
-    if status == "resolvedInNextRelease":
+def _checked_details(ctx: Ctx, details: dict[str, Any]) -> dict[str, Any]:
+    """Sentry's statusDetails validation, as far as the fake models it."""
+    version = details.get("inRelease")
+    if version is not None:
+        if version == "latest" and ctx.org.releases:
+            details = {
+                **details,
+                "inRelease": max(ctx.org.releases.values(), key=lambda r: r.date_created).version,
+            }
+        elif version not in ctx.org.releases:
+            raise ApiError(
+                400,
+                {
+                    "statusDetails": {
+                        "inRelease": ["Unable to find a release with the given version."]
+                    }
+                },
+            )
+    duration = details.get("ignoreDuration")
+    bad = isinstance(duration, bool) or not isinstance(duration, int) or duration < 0
+    if duration is not None and bad:
+        raise ApiError(400, {"statusDetails": {"ignoreDuration": ["A valid integer is required."]}})
+    return details
+
+
+def _set_status(ctx: Ctx, issue: Issue, status: str, details: dict[str, Any]) -> None:
+    if status == "resolvedInNextRelease" or (status == "resolved" and details.get("inNextRelease")):
         issue.status, issue.substatus = "resolved", None
         issue.status_details = {"inNextRelease": True}
     elif status == "resolved":
         issue.status, issue.substatus = "resolved", None
         issue.status_details = {k: v for k, v in details.items() if k in ("inRelease", "inCommit")}
-    elif status == "ignored":
-        issue.status, issue.substatus = "ignored", "archived_until_escalating"
-        issue.status_details = {k: v for k, v in details.items() if k.startswith("ignore")}
+    elif status in ("ignored", "muted"):
+        kept = {k: v for k, v in details.items() if k.startswith("ignore")}
+        duration = kept.pop("ignoreDuration", None)
+        if duration:
+            # Sentry turns a duration (minutes) into the moment the issue comes back.
+            kept["ignoreUntil"] = iso(ctx.now + duration * 60)
+        issue.status = "ignored"
+        issue.substatus = "archived_until_condition_met" if kept else "archived_until_escalating"
+        issue.status_details = kept
     else:
         issue.status, issue.substatus, issue.status_details = "unresolved", "ongoing", {}
 
@@ -248,19 +378,23 @@ async def delete_issue(ctx: Ctx) -> Reply:
     return Reply(202, b"", None)
 
 
-def _bulk_targets(ctx: Ctx) -> list[Issue]:
+def _bulk_targets(ctx: Ctx, *, fall_back: bool) -> list[Issue]:
     ids = ctx.query.getall("id", [])
     if len(ids) > BULK_LIMIT:
         raise ApiError(400, {"detail": f"Too many issues: at most {BULK_LIMIT} ids"})
-    if ids:
-        return [ctx.org.issues[i] for i in ids if i in ctx.org.issues]
-    # As Sentry: without id= the change applies to every issue the search matches.
+    if not all(i.isdigit() for i in ids):
+        raise ApiError(400, {"detail": "Group ids must be integers"})
+    found = [ctx.org.issues[i] for i in ids if i in ctx.org.issues]
+    if found or (ids and not fall_back):
+        return found
+    # As Sentry: without id= (and, for updates, when no given id matched) the change
+    # applies to up to 1000 issues the search matches (default is:unresolved).
     return _filtered(ctx)[:BULK_LIMIT]
 
 
 async def bulk_update(ctx: Ctx) -> Reply:
     body = await ctx.body()
-    targets = _bulk_targets(ctx)
+    targets = _bulk_targets(ctx, fall_back=True)
     if not targets:
         return no_content()
     ctx.created["bulk_update"] += 1
@@ -268,7 +402,7 @@ async def bulk_update(ctx: Ctx) -> Reply:
 
 
 async def bulk_delete(ctx: Ctx) -> Reply:
-    for issue in _bulk_targets(ctx):
+    for issue in _bulk_targets(ctx, fall_back=False):
         del ctx.org.issues[issue.id]
         ctx.deleted["issue"] += 1
     return no_content()

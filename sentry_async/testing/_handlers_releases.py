@@ -1,4 +1,9 @@
-"""Releases: list, create (201 new / 208 existing), details, update, delete; deploys; commits."""
+"""Releases: list, create (201 new / 208 existing), details, update, delete; deploys; commits.
+
+As Sentry: ``query`` keeps versions containing it ignoring case, ``project`` must be numeric
+ids (400 otherwise), versions Sentry refuses answer 400. Approximate: no health data, no
+``status`` filter or sort, and commits are the objects given at creation (no repository
+lookup or ``refs`` resolution)."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from ._validate import string, string_list, url
 __all__ = ["ROUTES"]
 
 _BAD_VERSIONS = ("", ".", "..", "latest")
+_BAD_VERSION_CHARS = frozenset("\r\n\f\t/\\")  # Sentry's Release.is_valid_version
 
 
 def _release(ctx: Ctx) -> Release:
@@ -49,6 +55,8 @@ async def list_releases(ctx: Ctx) -> Reply:
     if query:
         releases = [r for r in releases if query in r.version.casefold()]
     projects = set(ctx.query.getall("project", []))
+    if not all(p.lstrip("-").isdigit() for p in projects):
+        raise ApiError(400, {"detail": "Invalid project parameter. Values must be numbers."})
     if projects and "-1" not in projects:
         releases = [r for r in releases if any(str(p.id) in projects for p in r.projects)]
     return paged_reply(ctx, releases, release_json)
@@ -57,8 +65,13 @@ async def list_releases(ctx: Ctx) -> Reply:
 async def create_release(ctx: Ctx) -> Reply:
     body = await ctx.body()
     version = string(body, "version", max_length=200)
-    if version is None or version.strip() in _BAD_VERSIONS or "/" in version or "\n" in version:
-        raise field_error("version", "Release with name {version} is not allowed")
+    if (
+        version is None
+        or version.strip() in _BAD_VERSIONS
+        or version.lower() == "latest"
+        or _BAD_VERSION_CHARS & set(version)
+    ):
+        raise field_error("version", f"Release with name {version} is not allowed")
     slugs = string_list(body, "projects")
     if not slugs:
         raise field_error("projects", "This field is required.")

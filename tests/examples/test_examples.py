@@ -481,3 +481,26 @@ async def test_bot_main_runs(fake: FakeSentry) -> None:
     assert lines[1].startswith(f"resolved: {project.slug.upper()}-")
     assert lines[-1] == "deploy: cli@3.1 to production (production)"
     assert TOKEN not in out.decode() + err.decode()
+
+
+async def test_the_bots_documented_demo_command_names_what_the_demo_has(
+    examples: dict[str, ModuleType],
+) -> None:
+    # The command in the docstring must work against `python -m sentry_async.testing --demo`.
+    doc = examples["triage_bot"].__doc__ or ""
+    words = doc.replace("\\", " ").split()
+    project = words[words.index("--project") + 1]
+    assignee = words[words.index("--assignee") + 1]
+    demo = FakeOrg.demo(slug="acme", seed=2024)
+    assert project in {p.slug for p in demo.projects}
+    assert assignee in {m.email for m in demo.members.values() if not m.pending}
+    async with FakeSentry(demo, token=TOKEN) as fake, SentryClient(TOKEN, fake.url) as sentry:
+        result = await examples["triage_bot"].triage(
+            sentry,
+            "acme",
+            project=project,
+            assignee=assignee,
+            release=f"{project}@2.0.0",
+            environment="production",
+        )
+    assert result.handled is not None and result.deploy is not None

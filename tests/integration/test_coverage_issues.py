@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from sentry_async import AmbiguousWriteError, BadRequest, NotFound
@@ -53,7 +55,12 @@ async def test_assign_resolve_and_read_back() -> None:
     org = make_org(projects=30, members=6)
     member = next(m for m in org.members.values() if m.user_id is not None)
     issue = org.add_issue(org.projects[0], "KeyError: 'cart'", events=2)
+    org.add_release("app@1.0", [org.projects[0]])
     async with serve(org) as (_, sentry):
+        with pytest.raises(BadRequest, match="Unable to find a release"):
+            await sentry.issues.update(
+                ORG, issue.id, status="resolved", status_details={"inRelease": "app@9.9"}
+            )
         assigned = await sentry.issues.update(ORG, issue.id, assigned_to=member.email)
         assert assigned.assigned_to is not None
         assert (assigned.assigned_to.type, assigned.assigned_to.id) == ("user", member.user_id)
@@ -176,6 +183,103 @@ async def test_the_fake_like_sentry_applies_a_bulk_call_without_ids_to_every_mat
         )
         assert raw.status == 200 and raw.body["status"] == "resolved"
         assert {i.status for i in before} == {"resolved"}
+
+
+async def test_the_fake_like_sentry_falls_back_to_search_when_no_given_id_matches() -> None:
+    # Sentry's update_groups: ids given but none found -> the search decides (up to 1000).
+    org = make_org(projects=30)
+    async with serve(org) as (_, sentry):
+        before = [i for i in org.issues.values() if i.status == "unresolved"]
+        assert before
+        raw = await sentry.request_raw(
+            "PUT",
+            f"/organizations/{ORG}/issues/",
+            params={"id": "999999999"},
+            json={"status": "ignored"},
+        )
+        assert raw.status == 200
+        assert {i.status for i in before} == {"ignored"}
+
+
+async def test_bulk_update_with_unknown_ids_touches_nothing() -> None:
+    org = make_org(projects=30)
+    mine = org.add_issue(org.projects[0], "Bulk: known")
+    async with serve(org) as (fake, sentry):
+        before = {i.id: i.status for i in org.issues.values()}
+        gone = ["999999998", "999999999"]
+        assert await sentry.issues.bulk_update(ORG, ids=gone, status="resolved") is None
+        await sentry.issues.bulk_delete(ORG, ids=gone)
+        assert {i.id: i.status for i in org.issues.values()} == before
+        # A chunk with one unknown id and one known changes only the known one.
+        changes = await sentry.issues.bulk_update(ORG, ids=[gone[0], mine.id], status="resolved")
+        assert changes is not None and changes.status == "resolved"
+        after = {i.id: i.status for i in org.issues.values()}
+        assert after == {**before, mine.id: "resolved"}
+        assert fake.counters.by_route[ISSUES_PUT] == 2
+
+
+async def test_search_grammar_the_fake_understands() -> None:
+    org = make_org(projects=30, members=4)
+    member = next(m for m in org.members.values() if m.user_id is not None)
+    a = org.add_issue(org.projects[0], "Grammar: a", events=2)
+    b = org.add_issue(org.projects[0], "Grammar: b")
+    org.add_release("app@2.0", [org.projects[0]])
+    started = time.time()
+    # The fake's clock starts at the org's generation time, so relative dates line up.
+    clock = lambda: org.now + (time.time() - started)  # noqa: E731
+    async with serve(org, clock=clock) as (_, sentry):
+        by_id = await sentry.issues.list(ORG, query=f"issue.id:[{a.id},{b.id}]").collect()
+        assert sorted(i.id for i in by_id) == sorted([a.id, b.id])
+        one = await sentry.issues.list(ORG, query=f"issue.id:{a.id}").collect()
+        assert [i.id for i in one] == [a.id]
+        await sentry.issues.update(ORG, a.id, assigned_to=member.user_id)  # bare user id
+        assigned = await sentry.issues.list(ORG, query="is:assigned Grammar").collect()
+        assert [i.id for i in assigned] == [a.id]
+        not_assigned = await sentry.issues.list(ORG, query="!is:assigned Grammar").collect()
+        assert [i.id for i in not_assigned] == [b.id]
+        has = await sentry.issues.list(ORG, query="has:assigned Grammar").collect()
+        assert [i.id for i in has] == [a.id]
+        for value in (
+            "for_review",
+            "escalating",
+            "regressed",
+            "new",
+            "ongoing",
+            "archived",
+            "linked",
+            "unlinked",
+            "unassigned",
+            "muted",
+        ):
+            await sentry.issues.list(ORG, query=f"is:{value}").collect()
+        for key in ("age", "firstSeen", "lastSeen"):
+            recent = {i.id for i in await sentry.issues.list(ORG, query=f"{key}:-3h").collect()}
+            older = {i.id for i in await sentry.issues.list(ORG, query=f"{key}:+3h").collect()}
+            # An explicit query replaces the default is:unresolved: every status counts.
+            assert recent | older == set(org.issues) and not recent & older
+            assert a.id in recent and older
+        with pytest.raises(BadRequest, match="Invalid date"):
+            await sentry.issues.list(ORG, query="age:yesterday").collect()
+        with pytest.raises(BadRequest, match="Boolean statements"):
+            await sentry.issues.list(ORG, query="is:unresolved OR is:resolved").collect()
+        upper = await sentry.issues.update(ORG, b.id, assigned_to=member.email.upper())
+        assert upper.assigned_to is not None and upper.assigned_to.id == member.user_id
+        await sentry.issues.update(ORG, b.id, assigned_to=None)
+        with pytest.raises(BadRequest, match="Values must be numbers"):
+            await sentry.request_raw(
+                "GET", f"/organizations/{ORG}/issues/", params={"project": "backend"}
+            )
+        next_release = await sentry.issues.update(
+            ORG, b.id, status="resolved", status_details={"inNextRelease": True}
+        )
+        assert next_release.status_details is not None
+        assert next_release.status_details.in_next_release is True
+        ignored = await sentry.issues.update(
+            ORG, a.id, status="ignored", status_details={"ignoreDuration": 30}
+        )
+        assert ignored.status_details is not None
+        assert ignored.status_details.ignore_until is not None
+        assert ignored.substatus == "archived_until_condition_met"
 
 
 def test_generated_issues_and_releases_repeat_for_the_same_seed() -> None:

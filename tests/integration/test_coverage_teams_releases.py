@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from sentry_async import AmbiguousWriteError, Conflict, NotFound
+from sentry_async import AmbiguousWriteError, BadRequest, Conflict, NotFound
 from sentry_async.testing import FaultKind
 
 from .conftest import ORG, make_org, serve
@@ -19,9 +19,10 @@ async def test_organizations_and_environments() -> None:
         assert [o.slug for o in await sentry.organizations.list().collect()] == [ORG]
         owned = await sentry.organizations.list(owner=True).collect()
         assert [o.slug for o in owned] == [ORG]
-        envs = await sentry.organizations.list_environments(ORG)
+        envs = await sentry.organizations.list_environments(ORG).collect()
         assert [e.name for e in envs] == ["production", "staging"]
-        assert await sentry.organizations.list_environments(ORG, visibility="hidden") == []
+        hidden = sentry.organizations.list_environments(ORG, visibility="hidden")
+        assert await hidden.collect() == []
 
 
 async def test_team_lifecycle_with_members_and_projects() -> None:
@@ -93,8 +94,21 @@ async def test_release_with_deploys_and_awkward_versions() -> None:
         await sentry.releases.delete(ORG, "app@2.3")
         with pytest.raises(NotFound):
             await sentry.releases.get(ORG, "app@2.3")
-        with pytest.raises(NotFound):
+        with pytest.raises(ValueError, match="not a release version"):
             await sentry.releases.get(ORG, "..")
+        middle = await sentry.releases.list(ORG, query="2024 03").collect()
+        assert [r.version for r in middle] == ["nightly 2024 03 01"]  # a substring, any case
+        assert await sentry.releases.list(ORG, query="NIGHTLY").collect() == filtered
+        with pytest.raises(BadRequest, match="Values must be numbers"):
+            await sentry.request_raw(
+                "GET", f"/organizations/{ORG}/releases/", params={"project": "web"}
+            )
+        with pytest.raises(BadRequest, match="Release with name a/b is not allowed"):
+            await sentry.request_raw(
+                "POST",
+                f"/organizations/{ORG}/releases/",
+                json={"version": "a/b", "projects": [org.projects[0].slug]},
+            )
 
 
 async def test_an_applied_then_failed_release_create_is_not_resent() -> None:

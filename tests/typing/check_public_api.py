@@ -72,7 +72,7 @@ async def typed_usage() -> None:
 
 async def coverage_usage(s: SentryClient) -> None:
     orgs: list[Organization] = await s.organizations.list(owner=True).collect()
-    envs: list[Environment] = await s.organizations.list_environments("acme")
+    envs: list[Environment] = await s.organizations.list_environments("acme").collect()
     teams: Paginator[Team] = s.teams.list("acme")
     added: Team | None = await s.teams.add_member("acme", "web", 42)
     issues: Paginator[Group] = s.issues.list("acme", project=[1, 2], per_page=25)
@@ -81,6 +81,8 @@ async def coverage_usage(s: SentryClient) -> None:
         del hits
     issue: Group = await s.issues.update("acme", "1", status="resolved", assigned_to=None)
     changes: IssueChanges | None = await s.issues.bulk_update("acme", ids=[1, "2"], has_seen=True)
+    # The status literal catches a typo (strict mypy flags this ignore if it goes unused).
+    await s.issues.update("acme", "1", status="resolvd")  # type: ignore[arg-type]
     event: Event = await s.issues.get_event("acme", issue.id, "oldest")
     release: Release = await s.releases.create("acme", version="1.0", projects=["web"])
     deploy: Deploy = await s.releases.create_deploy("acme", release.version, environment="prod")

@@ -191,9 +191,13 @@ async def test_bulk_update_chunks_ids_and_returns_the_last_changes(
 
     requests = sent(mocked)
     assert [r.method for r in requests] == ["PUT"] * 3
-    assert [len(r.query) for r in requests] == [BULK_CHUNK, BULK_CHUNK, 5]
-    assert all(name == "id" for r in requests for name, _ in r.query)
-    assert [v for r in requests for _, v in r.query] == [str(i) for i in ids]
+    ids_sent = [[v for name, v in r.query if name == "id"] for r in requests]
+    assert [len(chunk) for chunk in ids_sent] == [BULK_CHUNK, BULK_CHUNK, 5]
+    assert [v for chunk in ids_sent for v in chunk] == [str(i) for i in ids]
+    for request, chunk in zip(requests, ids_sent, strict=True):
+        # The guard: Sentry's fallback search, should no id match, can find only these ids.
+        others = [(name, v) for name, v in request.query if name != "id"]
+        assert others == [("query", f"issue.id:[{','.join(chunk)}]"), ("project", "-1")]
     assert all(r.json == {"status": "resolved"} for r in requests)
     assert changes is not None and changes.status == "resolved"
     assert changes.status_details is not None and changes.status_details.in_release is None
@@ -220,7 +224,43 @@ async def test_bulk_update_answered_204_returns_none(
 ) -> None:
     mocked.put(at(ISSUES), status=204)
     assert await sentry.issues.bulk_update(ORG, ids=["9"], is_public=False) is None
-    assert the_one(mocked).query == [("id", "9")]
+    assert the_one(mocked).query == [("id", "9"), ("query", "issue.id:[9]"), ("project", "-1")]
+
+
+async def test_bulk_ids_are_sent_once_each_in_order(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    mocked.delete(at(ISSUES), status=204)
+    await sentry.issues.bulk_delete(ORG, ids=[3, "1", 3, " 1 ", 2])
+    assert the_one(mocked).query == [
+        ("id", "3"),
+        ("id", "1"),
+        ("id", "2"),
+        ("query", "issue.id:[3,1,2]"),
+        ("project", "-1"),
+    ]
+
+
+async def test_bulk_update_returns_the_last_answer_with_a_body(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    mocked.put(at(ISSUES), payload={"status": "ignored"})
+    mocked.put(at(ISSUES), status=204)  # the second chunk matched nothing
+    ids = [str(i) for i in range(BULK_CHUNK + 1)]
+    changes = await sentry.issues.bulk_update(ORG, ids=ids, status="ignored")
+    assert len(sent(mocked)) == 2
+    assert changes is not None and changes.status == "ignored"
+
+
+@pytest.mark.parametrize("bad", ["abc", "12 OR is:unresolved", "1]", "", "١٢"])
+async def test_bulk_calls_refuse_non_numeric_ids_before_sending(
+    sentry: SentryClient, mocked: aioresponses, bad: str
+) -> None:
+    with pytest.raises(ValueError, match="numeric"):
+        await sentry.issues.bulk_update(ORG, ids=["1", bad], status="resolved")
+    with pytest.raises(ValueError, match="numeric"):
+        await sentry.issues.bulk_delete(ORG, ids=[bad])
+    assert sent(mocked) == []
 
 
 async def test_bulk_delete_chunks_ids(sentry: SentryClient, mocked: aioresponses) -> None:
@@ -228,10 +268,11 @@ async def test_bulk_delete_chunks_ids(sentry: SentryClient, mocked: aioresponses
     await sentry.issues.bulk_delete(ORG, ids=[str(i) for i in range(BULK_CHUNK + 1)])
     requests = sent(mocked)
     assert [(r.method, r.path, len(r.query)) for r in requests] == [
-        ("DELETE", ISSUES, BULK_CHUNK),
-        ("DELETE", ISSUES, 1),
+        ("DELETE", ISSUES, BULK_CHUNK + 2),
+        ("DELETE", ISSUES, 3),
     ]
-    assert requests[1].query == [("id", str(BULK_CHUNK))]
+    last = str(BULK_CHUNK)
+    assert requests[1].query == [("id", last), ("query", f"issue.id:[{last}]"), ("project", "-1")]
     assert requests[0].json is NO_BODY
 
 

@@ -9,7 +9,7 @@ import pytest
 from aioresponses import aioresponses
 
 from sentry_async import SentryClient
-from sentry_async.errors import DecodeError, NotFound
+from sentry_async.errors import DecodeError, NotFound, UndecodableItemsError
 from tests import payloads
 
 from ._endpoint_helpers import NO_BODY, at, link, sent, the_one
@@ -468,8 +468,12 @@ async def test_list_environments(
     path = f"/organizations/{ORG}/environments/"
     mocked.get(at(path), payload=[{"id": "1", "name": "Production"}, {"id": 2, "name": "qa"}])
 
-    envs = await sentry.organizations.list_environments(ORG, visibility=visibility)
+    pages = [
+        p async for p in sentry.organizations.list_environments(ORG, visibility=visibility).pages()
+    ]
+    envs = pages[0].items
 
+    assert len(pages) == 1  # one unpaged list: a single page, no cursor
     request = the_one(mocked)
     assert (request.method, request.path, request.query) == ("GET", path, query)
     assert [(e.id, e.name) for e in envs] == [("1", "Production"), ("2", "qa")]
@@ -479,5 +483,15 @@ async def test_list_environments_refuses_an_unknown_visibility(
     sentry: SentryClient, mocked: aioresponses
 ) -> None:
     with pytest.raises(ValueError, match="visibility"):
-        await sentry.organizations.list_environments(ORG, visibility="visible")
+        sentry.organizations.list_environments(ORG, visibility="visible")
     assert sent(mocked) == []
+
+
+async def test_list_environments_keeps_the_decodable_ones(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    path = f"/organizations/{ORG}/environments/"
+    mocked.get(at(path), payload=[{"id": "1", "name": "prod"}, {"name": "no id"}])
+    with pytest.raises(UndecodableItemsError) as caught:
+        await sentry.organizations.list_environments(ORG).collect()
+    assert [e.name for e in caught.value.collected] == ["prod"]

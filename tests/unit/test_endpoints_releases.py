@@ -72,8 +72,8 @@ async def test_list_sends_query_and_numeric_projects(
         (VERSION, SEGMENT),
         ("app@2.3", "app%402.3"),
         ("my release 1", "my%20release%201"),
-        ("..", "%2E%2E"),
-        ("../../projects", "..%2F..%2Fprojects"),
+        ("...", "%2E%2E%2E"),
+        ("%2F", "%252F"),
     ],
 )
 async def test_get_encodes_the_version_as_one_segment(
@@ -83,6 +83,46 @@ async def test_get_encodes_the_version_as_one_segment(
     found = await sentry.releases.get(ORG, version)
     assert the_one(mocked).path == f"{RELEASES}{segment}/"
     assert found.version == version
+
+
+@pytest.mark.parametrize("version", ["", "  ", ".", "..", "a/b", "../../projects", "/"])
+async def test_versions_no_release_can_have_are_refused_before_any_request(
+    sentry: SentryClient, mocked: aioresponses, version: str
+) -> None:
+    calls = [
+        sentry.releases.get(ORG, version),
+        sentry.releases.update(ORG, version, ref="x"),
+        sentry.releases.delete(ORG, version),
+        sentry.releases.create_deploy(ORG, version, environment="production"),
+        sentry.releases.create(ORG, version=version, projects=["web"]),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match="version"):
+            await call
+    for lister in (sentry.releases.list_deploys, sentry.releases.list_commits):
+        with pytest.raises(ValueError, match="version"):
+            lister(ORG, version)
+    assert sent(mocked) == []
+
+
+@pytest.mark.parametrize("version", ["latest", "LATEST", "a\\b", "a\nb", "a\tb", "v" * 201])
+async def test_create_refuses_versions_sentry_refuses(
+    sentry: SentryClient, mocked: aioresponses, version: str
+) -> None:
+    with pytest.raises(ValueError, match="refuses"):
+        await sentry.releases.create(ORG, version=version, projects=["web"])
+    assert sent(mocked) == []
+
+
+async def test_list_takes_numeric_project_ids_only(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    with pytest.raises(ValueError, match="numeric project ids"):
+        sentry.releases.list(ORG, project="backend")
+    with pytest.raises(ValueError, match="numeric project ids"):
+        sentry.issues.list(ORG, project=[1, "web"])
+    sentry.issues.list(ORG, project=-1)
+    assert sent(mocked) == []
 
 
 @pytest.mark.parametrize("status", [201, 208])
@@ -124,7 +164,7 @@ async def test_create_checks_its_input(sentry: SentryClient, mocked: aioresponse
         await sentry.releases.create(ORG, version=VERSION, projects=[])
     with pytest.raises(TypeError, match="not one string"):
         await sentry.releases.create(ORG, version=VERSION, projects="checkout-api")
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError, match="not a release version"):
         await sentry.releases.create(ORG, version=" ", projects=["checkout-api"])
     assert sent(mocked) == []
 
