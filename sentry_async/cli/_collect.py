@@ -328,7 +328,13 @@ class Collector:
     async def _region(self) -> str | None:
         """The API host serving the organization (its region), for the report header;
         None when it cannot be told (the header then leaves the field out)."""
-        return None
+        try:
+            region = await self.client.region_for(self.org)
+        except SentryError as exc:
+            if is_fatal(exc):
+                raise
+            return None
+        return f"{region.url} ({region.name})" if region.name else region.url
 
     def finish(self) -> None:
         """Drop scope advice where the token demonstrably has the scope: then a 403 is the

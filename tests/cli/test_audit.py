@@ -657,3 +657,24 @@ async def test_html_to_stdout(fake: FakeSentry) -> None:
     for project in fake.org.projects:
         assert f'aria-label="{project.slug}: ' in result.out  # a chart per project
     result.assert_no_token()
+
+
+async def test_the_header_names_the_region_serving_the_org(fake: FakeSentry) -> None:
+    result = await audit(fake, "--format", "json")
+    assert result.code == 0, result.err
+    # The fake lists no regions (like a self-hosted Sentry): the org is served by the base.
+    assert json.loads(result.out)["region"] == fake.url
+    table = await audit(fake, "--no-progress")
+    assert f"; region {fake.url}" in table.out.splitlines()[1]
+
+
+async def test_the_region_is_in_every_written_header(fake: FakeSentry, tmp_path: Path) -> None:
+    for name in ("a.json", "a.md", "a.html"):
+        result = await audit(fake, "--no-progress", "-o", str(tmp_path / name))
+        assert result.code == 0, result.err
+    report = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    assert report["region"] == fake.url
+    assert f"- Region: {fake.url}\n" in (tmp_path / "a.md").read_text(encoding="utf-8")
+    page = (tmp_path / "a.html").read_text(encoding="utf-8")
+    header = page.split("<header>", 1)[1].split("</header>", 1)[0]
+    assert f"<dt>Region</dt><dd><code>{fake.url}</code></dd>" in header
