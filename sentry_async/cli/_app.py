@@ -420,8 +420,10 @@ def _write(report: Report, options: AuditOptions, io: _IO) -> None:
     try:
         write_report(options.output, io.mask(_render(report, options.format)))
     except OSError as exc:
+        # strerror only: the exception's filename may be the temporary file's.
+        why = exc.strerror or type(exc).__name__
         raise _Exit(
-            EXIT_ERROR, f"could not write the report to {str(options.output)!r}: {exc}"
+            EXIT_ERROR, f"could not write the report to {str(options.output)!r}: {why}"
         ) from None
 
 

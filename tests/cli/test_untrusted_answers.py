@@ -89,9 +89,8 @@ async def test_a_server_echoing_the_token_never_gets_it_shown(
     written.assert_no_token(target)
     assert "<redacted>" in shown.out + target.read_text(encoding="utf-8")
     # Every request used the slug the admin gave, never the one the server sent back.
-    assert paths and all(
-        p.startswith(("/api/0/organizations/acme/", "/api/0/projects/acme/")) for p in paths
-    )
+    scoped = ("/api/0/organizations/acme/", "/api/0/projects/acme/", "/api/0/teams/acme/")
+    assert paths and all(p.startswith(scoped) or p == "/api/0/users/me/regions/" for p in paths)
     assert not any(TOKEN in p or "Bearer" in p for p in paths)
 
 
@@ -254,3 +253,23 @@ async def test_a_token_revoked_midway_keeps_a_partial_report(
     assert report["partial"] is True and report["org"]["slug"] == "acme"
     assert len(report["projects"]) == PROJECTS
     result.assert_no_token(target)
+
+
+async def test_a_write_failing_at_the_end_never_names_the_temporary_file(
+    fake: FakeSentry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = _output.tempfile.mkstemp
+    calls: list[int] = []
+
+    def second_fails(**kwargs: Any) -> tuple[int, str]:
+        calls.append(1)
+        if len(calls) == 1:
+            return real(**kwargs)  # the check before the audit passes
+        raise OSError(28, "No space left on device", str(tmp_path / ".a.json.q7r8.tmp"))
+
+    monkeypatch.setattr(_output.tempfile, "mkstemp", second_fails)
+    result = await audit(fake, "-o", str(tmp_path / "a.json"), "--no-progress")
+    assert result.code == 1
+    assert "could not write the report to" in result.err and "No space left" in result.err
+    assert ".tmp" not in result.err
+    assert names_in(tmp_path) == []
