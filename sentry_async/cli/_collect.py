@@ -124,6 +124,14 @@ class Listed(list[Any]):
     unreadable: int = 0
 
 
+#: Why Sentry refuses a section to a token that has its scope (Sentry's own endpoint checks).
+_REFUSAL_CAUSES = {
+    "service_hooks": "the organization lacks the servicehooks feature, or the token's user "
+    "may not see this project",
+    "event_stats": "the token's user may not see this project (team access)",
+}
+
+
 #: Pages re-entered after undecodable items before giving up (a server looping cursors).
 _MAX_RESUMES = 10_000
 
@@ -348,26 +356,25 @@ class Collector:
             if check.read
         }
 
-        def fixed(check: Check) -> Check:
+        def fixed(name: str, check: Check) -> Check:
             if check.scope is None or check.scope not in held:
                 return check
             why = (check.why or "").replace("forbidden by Sentry (", "", 1).rstrip(")")
+            cause = _REFUSAL_CAUSES.get(name, "a feature, plan or permission of this endpoint")
             return Check(
                 check.state,
-                f"forbidden by Sentry although the token has {check.scope} ({why}): a "
-                "feature, plan or permission of this endpoint (service hooks need the "
-                "servicehooks feature)",
+                f"forbidden by Sentry although the token has {check.scope} ({why}): {cause}",
                 None,
                 check.unreadable,
             )
 
         for name, check in list(data.sections.items()):
-            data.sections[name] = fixed(check)
+            data.sections[name] = fixed(name, check)
             if name in data.unavailable:
                 data.unavailable[name] = data.sections[name].why or ""
         for n, project in enumerate(data.projects or ()):
             if any(c.scope in held for c in project.checks.values()):
-                checks = {k: fixed(c) for k, c in project.checks.items()}
+                checks = {k: fixed(k, c) for k, c in project.checks.items()}
                 assert data.projects is not None
                 data.projects[n] = replace(project, checks=checks)
 
