@@ -64,6 +64,9 @@ class Origin:
     def of(cls, url: URL) -> Origin:
         """The origin of an already-validated absolute URL (the client's base URL)."""
         origin = cls.parse(str(url.origin()))
+        if origin is None and url.raw_host and url.raw_host.endswith("."):
+            # ``https://sentry.io.`` (a fully qualified name) is the same host as sentry.io.
+            origin = cls.parse(str(url.origin().with_host(url.raw_host.rstrip("."))))
         if origin is None:
             raise ValueError(f"not an http(s) origin: {url}")
         return origin
