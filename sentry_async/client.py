@@ -85,13 +85,21 @@ class SentryClient:
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     ) -> None:
         token = token if token is not None else os.environ.get("SENTRY_AUTH_TOKEN")
+        if token is not None and not isinstance(token, str):
+            raise TypeError(f"token must be a str, not {type(token).__name__}")
+        if base_url is not None and not isinstance(base_url, str):
+            raise TypeError(f"base_url must be a str like https://sentry.io, not {base_url!r}")
         if not token or not token.strip():
             raise ConfigurationError(
                 "no Sentry auth token: pass token=... or set the SENTRY_AUTH_TOKEN environment "
                 "variable (create one under Settings > Auth Tokens in Sentry)"
             )
-        if any(c in token for c in "\r\n"):
-            raise ConfigurationError("the Sentry auth token contains a line break")
+        if not token.strip().isprintable():
+            # aiohttp would refuse the header on every call with a bare ValueError.
+            raise ConfigurationError(
+                "the Sentry auth token contains a control character (a line break, NUL, "
+                "tab...); copy it again without them"
+            )
         base = base_url or os.environ.get("SENTRY_URL") or DEFAULT_BASE_URL
         transport = Transport(
             base_url=base,

@@ -23,6 +23,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import attrs
+
 from .clock import Clock
 from .ratelimit import MAX_RESET_AHEAD, ClockSkew, RateSnapshot, RouteBudget, bounded
 from .stores._memory import MAX_ROUTES, MemoryRateLimitStore, RouteState
@@ -207,7 +209,7 @@ class RateGate:
         if self._memory is not None:
             self._slots(key).budget.block_until(self.now() + seconds)
         else:
-            self._store.block(self._scope, key, seconds, self.now())
+            self._store.block(self._scope, key, seconds, self._clock.time())
 
     # -- the in-memory path ------------------------------------------------------------
 
@@ -271,7 +273,9 @@ class RateGate:
             while True:
                 freed = route.freed
                 freed.clear()  # before asking: a release during the question still counts
-                admission = await store.acquire(scope, key, self.now())
+                # A shared store keeps time on its own clock (Redis TIME), not the server's:
+                # it is handed local time, and resets converted to it (see release).
+                admission = await store.acquire(scope, key, clock.time())
                 if admission.admitted:
                     route.leases.append(admission.lease)
                     return
@@ -295,9 +299,13 @@ class RateGate:
         route = self._shared_route(key)
         leases = route.leases
         lease = leases.pop() if leases else None
+        offset = self.skew.offset
+        if snapshot is not None and snapshot.reset is not None and offset:
+            # Sentry's Reset is on Sentry's clock; the store compares it with its own.
+            snapshot = attrs.evolve(snapshot, reset=snapshot.reset - offset)
         try:
             self._store.release(
-                self._scope, key, lease, snapshot, answered=answered, now=self.now()
+                self._scope, key, lease, snapshot, answered=answered, now=self._clock.time()
             )
         finally:
             route.freed.set()
