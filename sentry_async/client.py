@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from types import TracebackType
 from typing import Any
 
@@ -228,9 +229,26 @@ class SentryClient:
         )
 
 
+_METHOD = re.compile(r"[A-Za-z]{1,20}")
+
+
 def _raw_route(method: str, path: str) -> Route:
+    """The route of a raw call; TypeError / ValueError for a method or path that cannot be
+    sent as given (checked before anything is sent)."""
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a str like 'GET', not {method!r}")
+    if not _METHOD.fullmatch(method):
+        raise ValueError(f"method must be an HTTP method name like 'GET' or 'POST', not {method!r}")
+    if not isinstance(path, str):
+        raise TypeError(f"path must be a str like '/organizations/acme/', not {path!r}")
     if not path.startswith("/"):
         raise ValueError(f"path must start with '/', got {path!r}")
+    if not path.isprintable() or " " in path:
+        # It would go into the request line as given (a space or CRLF splits or injects).
+        raise ValueError(
+            f"path {path!r} holds a space or a control character: percent-encode it "
+            "(urllib.parse.quote)"
+        )
     if path.startswith("/api/0/"):
         path = path[len("/api/0") :]
     return Route(method.upper(), path, path)

@@ -88,6 +88,13 @@ def normalise_base_url(base_url: str) -> URL:
 
     Raises :class:`~sentry_async.errors.ConfigurationError` for anything else.
     """
+    if not isinstance(base_url, str):
+        raise TypeError(f"base_url must be a str like https://sentry.io, not {base_url!r}")
+    if not base_url.strip().isprintable() or " " in base_url.strip():
+        raise ConfigurationError(
+            f"base_url holds a space or a control character: {base_url!r}; it must be an "
+            "absolute http(s) URL like https://sentry.io"
+        )
     try:
         url = URL(base_url.strip())
         _origin(url)  # a port out of range, an unparseable host
@@ -190,11 +197,18 @@ class _Token:
 
 
 def encode_query(params: Mapping[str, Any] | None) -> Query | None:
-    """Query parameters as pairs: None dropped, sequences repeated, bools as 1/0."""
+    """Query parameters as pairs: None dropped, sequences repeated, bools as 1/0.
+
+    TypeError when ``params`` is not a mapping or a name is not a str.
+    """
+    if params is not None and not isinstance(params, Mapping):
+        raise TypeError(f"params must be a mapping of names to values, not {params!r:.80}")
     if not params:
         return None
     pairs: Query = []
     for name, value in params.items():
+        if not isinstance(name, str):
+            raise TypeError(f"params names must be str, not {name!r:.80}")
         if value is None:
             continue
         values: Iterable[Any] = (
