@@ -38,13 +38,17 @@ class PacingRefused(Exception):
 
     ``wait`` is the seconds the window still needs (None: no in-flight slot came free in
     time); ``snapshot`` what this process knows of the route's window. The session turns
-    this into :class:`~sentry_async.errors.RateLimited`.
+    this into :class:`~sentry_async.errors.RateLimited`. ``client_wide`` is True when the
+    slot waited for was one of the client's own ``max_concurrency`` slots (not Sentry's).
     """
 
-    def __init__(self, wait: float | None, snapshot: RateSnapshot | None) -> None:
+    def __init__(
+        self, wait: float | None, snapshot: RateSnapshot | None, *, client_wide: bool = False
+    ) -> None:
         super().__init__(wait)
         self.wait = wait
         self.snapshot = snapshot
+        self.client_wide = client_wide
 
 
 class _SharedRoute:
@@ -92,6 +96,11 @@ class RateGate:
     def store(self) -> RateLimitStore:
         return self._store
 
+    @property
+    def max_concurrency(self) -> int | None:
+        """The client-wide cap on requests in flight (None: no cap)."""
+        return self._max
+
     def budget(self, key: str) -> RouteBudget:
         """The budget state of a route key (created empty on first use; in-memory store)."""
         if self._memory is None:
@@ -128,7 +137,10 @@ class RateGate:
                 self._global = asyncio.Semaphore(self._max)
             semaphore = self._global
             if semaphore.locked():
-                await self._bounded(semaphore.acquire, semaphore.release, deadline)
+                try:
+                    await self._bounded(semaphore.acquire, semaphore.release, deadline)
+                except PacingRefused:
+                    raise PacingRefused(None, None, client_wide=True) from None
             else:
                 await semaphore.acquire()  # free: taken at once
         try:

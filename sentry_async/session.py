@@ -42,6 +42,7 @@ from .errors import (
     DecodeError,
     RateLimited,
     RedirectRefused,
+    ResourceMoved,
     ResponseTooLarge,
     SentryError,
     TransportError,
@@ -420,6 +421,20 @@ class Session:
             hops += 1
             url = self._redirect_target(route, url, status, location)
             query = None  # the Location carries the query it wants
+        if location and follow:
+            raise ResourceMoved(
+                f"{route.method} {route.template} was redirected more than {MAX_REDIRECTS} "
+                f"times (a redirect loop; last to {snippet(location)!r}): the server or a "
+                f"proxy in front of it is misconfigured; check base_url (url: {url})",
+                location=location[:2048],
+                new_slug=None,
+                status=status,
+                detail=None,
+                body=None,
+                method=route.method,
+                route=route.template,
+                url=str(url),
+            )
         return decipher(
             method=route.method,
             route=route.template,
@@ -586,6 +601,23 @@ class Session:
 
     def _pacing_error(self, route: Route, url: URL, refused: PacingRefused) -> RateLimited:
         wait = refused.wait
+        if refused.client_wide:
+            what = (
+                f"all {self.transport.gate.max_concurrency} of this client's max_concurrency "
+                "slots stayed busy past the call's deadline (a limit of this client, not "
+                "Sentry's: raise max_concurrency or the deadline"
+            )
+            return RateLimited(
+                f"{route.method} {route.template}: not sent, {what}; url: {url})",
+                retry_after=None,
+                rate=None,
+                status=429,
+                detail="client max_concurrency",
+                body=None,
+                method=route.method,
+                route=route.template,
+                url=str(url),
+            )
         if wait is None:
             what = "no request slot came free on this route within the call's deadline"
         else:

@@ -123,7 +123,7 @@ json_values = st.recursive(
     elapsed=st.floats(min_value=0, max_value=10_000),
     hint=st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)),
     jitter=st.floats(min_value=0, max_value=0.999999),
-    deadline=st.one_of(st.none(), st.floats(min_value=0, max_value=1_000)),
+    deadline=st.one_of(st.none(), st.floats(min_value=0, max_value=1_000, exclude_min=True)),
     max_wait=st.floats(min_value=0, max_value=1_000),
 )
 def test_every_retry_wait_is_finite_floored_and_within_the_deadline(
