@@ -44,7 +44,7 @@ class SentryClient:
     ``rate_limit_store`` is where the rate-limit state lives: by default in this process;
     pass a :class:`~sentry_async.stores.RedisRateLimitStore` to make every worker that uses
     the same token share one budget (it sees a fingerprint of the token, never the token).
-    ``max_body_size`` is the largest answer body read, in bytes (default 64 MiB); a larger
+    ``max_body_size`` is the largest answer body read, in bytes (default 16 MiB); a larger
     one raises :class:`~sentry_async.errors.ResponseTooLarge`.
 
     Use as ``async with SentryClient() as sentry: ...`` or call :meth:`close` yourself.
