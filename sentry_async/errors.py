@@ -447,6 +447,8 @@ _MIN_CUT = 6
 def _mask_cut(text: str, secret: str, mask: str) -> str:
     """``text`` with a secret's first characters masked where a cut (``…``) ended them."""
     body = text[:-1] if text.endswith("…") else text
+    if secret[:_MIN_CUT] not in body[-len(secret) :]:
+        return text  # the common case, decided in C
     for size in range(min(len(secret) - 1, len(body)), _MIN_CUT - 1, -1):
         if body.endswith(secret[:size]):
             return body[:-size] + mask + text[len(body) :]

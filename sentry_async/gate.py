@@ -311,9 +311,10 @@ class RateGate:
         route = self._shared_route(key)
         leases = route.leases
         lease = leases.pop() if leases else None
-        offset = self.skew.offset
+        offset = self.skew.whole_seconds
         if snapshot is not None and snapshot.reset is not None and offset:
             # Sentry's Reset is on Sentry's clock; the store compares it with its own.
+            # Whole seconds: a window's answers must name one reset, whichever worker.
             snapshot = attrs.evolve(snapshot, reset=snapshot.reset - offset)
         try:
             self._store.release(

@@ -148,6 +148,15 @@ class ClockSkew:
         """Seconds to add to local epoch time to get the server's (0.0 until known)."""
         return 0.0 if self._low is None else self._low
 
+    @property
+    def whole_seconds(self) -> int:
+        """The offset rounded to whole seconds, from the middle of what is known (0 until
+        known): for a shared store, whose resets must stay whole seconds so that answers of
+        one window (from any worker) name the same reset."""
+        if self._low is None or self._high is None:
+            return 0
+        return round((self._low + self._high) / 2)
+
     def observe(self, date: str | None, sent: float, received: float) -> None:
         """Learn from one answer's ``Date`` header; ``sent``/``received`` are local epochs."""
         stamped = parse_http_date(date)
