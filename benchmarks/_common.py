@@ -1,6 +1,7 @@
-"""Shared benchmark helpers: the fake Sentry in its own process, timing, rows and tables.
+"""Shared benchmark helpers: servers in their own process, timing, rows and tables.
 
-The fake runs as ``python -m sentry_async.testing`` in a child process, so the client being
+The fake Sentry runs as ``python -m sentry_async.testing`` in a child process (and the
+pre-rendered server of ``_server.py`` likewise), so the client being
 measured has its own interpreter (and, on a machine with two or more cores, its own core:
 the child is pinned to the last CPU and this process to the others while the fake runs).
 The child is always terminated on the way out, whatever happened.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import importlib.metadata
 import importlib.util
 import os
 import select
@@ -55,7 +57,6 @@ def _pin(pid: int, cpus: set[int]) -> None:
 def fake_process(*args: str, projects: int = 1000, token: str = TOKEN) -> Iterator[FakeProcess]:
     """Start ``python -m sentry_async.testing --port 0 --projects N ...``; kill it at the end."""
     command = [
-        sys.executable,
         "-m",
         "sentry_async.testing",
         "--port",
@@ -70,6 +71,18 @@ def fake_process(*args: str, projects: int = 1000, token: str = TOKEN) -> Iterat
         token,
         *args,
     ]
+    with server_process(command) as fake:
+        yield fake
+
+
+@contextlib.contextmanager
+def server_process(arguments: Sequence[str]) -> Iterator[FakeProcess]:
+    """Run ``python ARGUMENTS`` (a server that prints its root URL first) in a child process.
+
+    On two or more CPUs the child is pinned to the last one and this process to the others
+    until the child ends; the child is terminated on the way out, whatever happened.
+    """
+    command = [sys.executable, *arguments]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     get_affinity = getattr(os, "sched_getaffinity", None)
@@ -84,7 +97,7 @@ def fake_process(*args: str, projects: int = 1000, token: str = TOKEN) -> Iterat
             line = proc.stdout.readline().strip() if ready else ""
             if not line.startswith("http://"):
                 errors.seek(0)
-                raise RuntimeError(f"the fake did not start ({line!r}): {errors.read()[-2000:]}")
+                raise RuntimeError(f"the server did not start ({line!r}): {errors.read()[-2000:]}")
             if len(mine) >= 2:
                 last = max(mine)
                 _pin(proc.pid, {last})
@@ -221,7 +234,12 @@ def machine() -> str:
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
-    return f"Python {sys.version.split()[0]} on {sys.platform}, {cpus} CPU(s) {model}".strip()
+    versions = [f"Python {sys.version.split()[0]}"]
+    for name in ("aiohttp", "orjson"):
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            versions.append(f"{name} {importlib.metadata.version(name)}")
+    where = f"{sys.platform}, {cpus} CPU(s) {model}".strip()
+    return f"{', '.join(versions)} on {where}"
 
 
 def script_main(

@@ -2,7 +2,7 @@
 
     python benchmarks/run.py            # full: a few minutes
     python benchmarks/run.py --quick    # under a minute
-    python benchmarks/run.py --only get,stream
+    python benchmarks/run.py --only core,stream
 
 Each benchmark module exposes ``run(quick) -> list[dict]``; see their docstrings for what is
 measured and how. Ratios compare against a baseline measured in the same run, on the same
@@ -18,14 +18,14 @@ from collections.abc import Callable
 from typing import Any
 
 import _common
+import bench_core
 import bench_fanout
 import bench_faults
-import bench_get
 import bench_goodput
 import bench_stream
 
 BENCHMARKS: dict[str, Callable[[bool], list[dict[str, Any]]]] = {
-    "get": bench_get.run,
+    "core": bench_core.run,
     "stream": bench_stream.run,
     "fanout": bench_fanout.run,
     "goodput": bench_goodput.run,
