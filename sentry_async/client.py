@@ -20,6 +20,7 @@ from .endpoints.scim import Scim
 from .endpoints.teams import Teams
 from .errors import ConfigurationError
 from .pagination import Paginator
+from .regions import Region
 from .response import RawResponse
 from .retry import RetryPolicy
 from .route import Route
@@ -46,6 +47,10 @@ class SentryClient:
     the same token share one budget (it sees a fingerprint of the token, never the token).
     ``max_body_size`` is the largest answer body read, in bytes (default 16 MiB); a larger
     one raises :class:`~sentry_async.errors.ResponseTooLarge`.
+    ``regions`` (default True): on sentry.io, send each org-scoped call to the org's own
+    region (``https://de.sentry.io``...), learned from an org auth token or asked once per
+    org; self-hosted installs are unaffected. False sends everything to ``base_url``, as
+    does an explicit regional ``base_url``.
 
     Use as ``async with SentryClient() as sentry: ...`` or call :meth:`close` yourself.
 
@@ -84,6 +89,7 @@ class SentryClient:
         clock: Clock | None = None,
         rate_limit_store: RateLimitStore | None = None,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        regions: bool = True,
     ) -> None:
         token = token if token is not None else os.environ.get("SENTRY_AUTH_TOKEN")
         if token is not None and not isinstance(token, str):
@@ -110,6 +116,7 @@ class SentryClient:
             max_concurrency=max_concurrency,
             rate_limit_store=rate_limit_store,
             max_body_size=max_body_size,
+            regions=regions,
         )
         self._owner = True
         self._bind(
@@ -131,6 +138,16 @@ class SentryClient:
     def base_url(self) -> str:
         """The API root every path is relative to (ends in ``/api/0``)."""
         return str(self._session.transport.api)
+
+    async def region_for(self, org: str) -> Region:
+        """Which host serves ``org``'s calls: a :class:`~sentry_async.regions.Region` with
+        ``url`` (``"https://de.sentry.io"``), ``name`` (``"de"``, when the base host listed
+        it) and ``routed`` (False: the calls stay on ``base_url``).
+
+        Learned as the calls themselves learn it (at most one lookup per org, shared with
+        them); never raises over a failed lookup, which leaves the org on ``base_url``.
+        """
+        return await self._session.region_for(org)
 
     def __repr__(self) -> str:
         return f"<SentryClient {self.base_url}>"
