@@ -22,13 +22,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import os
 import random
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn
 
 import aiohttp
 import attrs
-from multidict import CIMultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from ._version import __version__
@@ -40,6 +43,7 @@ from .errors import (
     DecodeError,
     RateLimited,
     RedirectRefused,
+    ResourceMoved,
     ResponseTooLarge,
     SentryError,
     TransportError,
@@ -65,9 +69,15 @@ MAX_REDIRECTS = 5
 #: Seconds a call waits at most for its org's region to be learned.
 LOOKUP_WAIT = 10.0
 #: The largest answer body read, in bytes (after decompression). Sentry's largest real
-#: answers (a full event with its stack traces and breadcrumbs, stats_v2 over many
-#: projects, a 100-item page of issues) stay in the low megabytes.
-DEFAULT_MAX_BODY_SIZE = 64 * 1024 * 1024
+#: answers (a full event with its stack traces and breadcrumbs, ingested at most ~1 MB;
+#: stats_v2 over many projects; a 100-item page of issues) stay in the low megabytes, so
+#: 16 MiB leaves a wide margin while bounding what a hostile answer can cost.
+DEFAULT_MAX_BODY_SIZE = 16 * 1024 * 1024
+#: A body may hold at most ``max_body_size // VALUES_PER_BYTE`` JSON values (counted
+#: cheaply as ``,`` ``[`` ``{`` bytes): decoded, each value costs ~50-100 bytes, so 16 MiB
+#: of ``[[],[],...]`` would take ~0.5 GB and seconds of the loop. Real answers spend far
+#: more than 16 bytes per value (keys, ids, dates).
+VALUES_PER_BYTE = 16
 # Of an error answer only this much is read: enough for any JSON detail and a snippet.
 _ERROR_BODY_LIMIT = 64 * 1024
 _PATH_CACHE = 4096
@@ -85,6 +95,13 @@ def normalise_base_url(base_url: str) -> URL:
 
     Raises :class:`~sentry_async.errors.ConfigurationError` for anything else.
     """
+    if not isinstance(base_url, str):
+        raise TypeError(f"base_url must be a str like https://sentry.io, not {base_url!r}")
+    if not base_url.strip().isprintable() or " " in base_url.strip():
+        raise ConfigurationError(
+            f"base_url holds a space or a control character: {base_url!r}; it must be an "
+            "absolute http(s) URL like https://sentry.io"
+        )
     try:
         url = URL(base_url.strip())
         _origin(url)  # a port out of range, an unparseable host
@@ -112,20 +129,68 @@ class _Headers(dict[str, str]):
         return repr(shown)
 
 
-class _Token:
-    """Holds the token so that no repr, log or traceback local shows it."""
+_MASK = b"<redacted>"
 
-    __slots__ = ("_value",)
+
+def _xor(data: bytes, key: bytes) -> bytes:
+    return (int.from_bytes(data, "big") ^ int.from_bytes(key, "big")).to_bytes(len(data), "big")
+
+
+class _Token:
+    """Holds the token so that no repr, log, traceback local or object walk finds it.
+
+    It is kept masked (XOR with a random key) and unmasked only for the moment a request's
+    headers are built or something is scrubbed: tools that capture a traceback's locals
+    and walk the objects they reach (sentry-sdk, structlog) find no plain token.
+    """
+
+    __slots__ = ("_escaped", "_key", "_masked")
 
     def __init__(self, value: str) -> None:
-        self._value = value
+        raw = value.encode()
+        self._key = os.urandom(len(raw))
+        self._masked = _xor(raw, self._key)
+        # The token as a JSON encoder may have escaped it (\u0061, \/): a server echoing
+        # the header inside JSON. Its pattern never holds the token's characters in a row.
+        self._escaped = re.compile(
+            b"".join(
+                rb"(?:%s|\\u%04x%s)" % (re.escape(bytes([c])), c, rb"|\\/" if c == 0x2F else b"")
+                for c in raw
+            ),
+            re.IGNORECASE,
+        )
+
+    def _plain(self) -> bytes:
+        return _xor(self._masked, self._key)
 
     def bearer(self) -> str:
-        return f"Bearer {self._value}"
+        return "Bearer " + self._plain().decode()
 
     def scrub(self, error: SentryError) -> SentryError:
         """``error`` with the token removed from its message and attributes."""
-        return redact(error, self._value)
+        return redact(error, self._plain().decode())
+
+    def scrub_body(self, data: bytes) -> bytes:
+        """``data`` with every copy of the token (plain or JSON-escaped) masked.
+
+        Done on the bytes as read, before anything (payload, error message, snippet,
+        truncation) is made of them: nothing built from a body can then hold the token.
+        """
+        plain = self._plain()
+        if plain in data:
+            data = data.replace(plain, _MASK)
+        if b"\\u" in data or b"\\/" in data:
+            data = self._escaped.sub(_MASK, data)
+        return data
+
+    def scrub_headers(self, headers: CIMultiDictProxy[str]) -> CIMultiDictProxy[str]:
+        """``headers``, or a copy with the token masked where a value echoes it."""
+        plain = self._plain().decode()
+        if not any(plain in value for value in headers.values()):
+            return headers
+        mask = _MASK.decode()
+        clean = CIMultiDict((k, v.replace(plain, mask)) for k, v in headers.items())
+        return CIMultiDictProxy(clean)
 
     def __repr__(self) -> str:
         return "<token redacted>"
@@ -134,11 +199,18 @@ class _Token:
 
 
 def encode_query(params: Mapping[str, Any] | None) -> Query | None:
-    """Query parameters as pairs: None dropped, sequences repeated, bools as 1/0."""
+    """Query parameters as pairs: None dropped, sequences repeated, bools as 1/0.
+
+    TypeError when ``params`` is not a mapping or a name is not a str.
+    """
+    if params is not None and not isinstance(params, Mapping):
+        raise TypeError(f"params must be a mapping of names to values, not {params!r:.80}")
     if not params:
         return None
     pairs: Query = []
     for name, value in params.items():
+        if not isinstance(name, str):
+            raise TypeError(f"params names must be str, not {name!r:.80}")
         if value is None:
             continue
         values: Iterable[Any] = (
@@ -190,11 +262,13 @@ class Transport:
         self.gate = RateGate(
             clock, max_concurrency, store=rate_limit_store, scope=token_fingerprint(token)
         )
-        self.token = token_ = _Token(token)
+        self.token = _Token(token)
         base = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         json_ = {"Content-Type": "application/json"}
-        self.headers = _Headers(base, Authorization=token_.bearer())
+        # Without Authorization: it is added per request, in the frame that sends it.
+        self.headers = _Headers(base)
         self.json_headers = _Headers(self.headers, **json_)
+        self.max_values = max(max_body_size // VALUES_PER_BYTE, 1024)
         self._http = session
         self._owns_http = session is None
         self._pool_size = max(100, max_concurrency or 0)
@@ -279,8 +353,14 @@ class Session:
         rng: random.Random | None = None,
         region: Region | None = None,
     ) -> None:
-        if timeout is not None and not timeout > 0:
-            raise ValueError("timeout must be positive seconds, or None for no timeout")
+        if timeout is not None and (
+            isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+        ):
+            raise TypeError(f"timeout must be seconds (a number) or None, not {timeout!r}")
+        if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
+            raise ValueError(
+                f"timeout must be positive finite seconds, or None for no timeout, not {timeout!r}"
+            )
         self.transport = transport
         self.timeout = timeout
         self.retry = retry
@@ -429,6 +509,20 @@ class Session:
             hops += 1
             url = self._redirect_target(route, url, status, location, host)
             query = None  # the Location carries the query it wants
+        if location and follow:
+            raise ResourceMoved(
+                f"{route.method} {route.template} was redirected more than {MAX_REDIRECTS} "
+                f"times (a redirect loop; last to {snippet(location)!r}): the server or a "
+                f"proxy in front of it is misconfigured; check base_url (url: {url})",
+                location=location[:2048],
+                new_slug=None,
+                status=status,
+                detail=None,
+                body=None,
+                method=route.method,
+                route=route.template,
+                url=str(url),
+            )
         return decipher(
             method=route.method,
             route=route.template,
@@ -514,22 +608,17 @@ class Session:
         answered = False
         failure: TransportError | None = None
         too_large = False
+        too_many = 0
         try:
             sent = clock.time()
-            async with http.request(
-                route.method,
-                url,
-                params=query,
-                data=body,
-                headers=headers,
-                allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(total=timeout),
-            ) as response:
-                status, answer_headers = response.status, response.headers
-                ok = 200 <= status <= 299
-                limit = transport.max_body_size if ok else _ERROR_BODY_LIMIT
-                data, over = await _read_bounded(response, limit, refuse_early=ok)
-                too_large = over and ok
+            status, answer_headers, data, over = await _exchange(
+                http, route.method, url, query, body, headers, transport, timeout
+            )
+            ok = 200 <= status <= 299
+            too_large = over and ok
+            if ok and len(data) > transport.max_values:
+                too_many = data.count(b",") + data.count(b"[") + data.count(b"{")
+                too_many = too_many if too_many > transport.max_values else 0
             answered = True
             rate = parse_rate_headers(answer_headers)
             gate.skew.observe(answer_headers.get("Date"), sent, clock.time())
@@ -544,12 +633,46 @@ class Session:
             failure = self._transport_error(route, url, "connect", exc, timeout)
         except asyncio.TimeoutError as exc:
             failure = self._transport_error(route, url, "timeout", exc, timeout)
+        except aiohttp.ClientPayloadError as exc:
+            reason = "connection lost"
+            if _undecompressable(exc):
+                # A gzip bomb (past aiohttp's own limit) or a broken encoding: the same
+                # bytes would come again, so it is not retried (and a write is not made
+                # ambiguous by it).
+                reason = "undecompressable"
+            failure = self._transport_error(route, url, reason, exc, timeout)
         except aiohttp.ClientError as exc:
             failure = self._transport_error(route, url, "connection lost", exc, timeout)
         finally:
             gate.release(key, rate, answered=answered)
         if failure is not None:
+            if failure.reason == "undecompressable":
+                raise ResponseTooLarge(
+                    f"{route.method} {route.template}: its answer could not be decompressed "
+                    f"within aiohttp's limits or is wrongly encoded ({failure.args[0]})",
+                    limit=transport.max_body_size,
+                    method=route.method,
+                    route=route.template,
+                    url=str(url),
+                    status=0,
+                    snippet="",
+                )
             raise failure
+        if too_many:
+            limit = transport.max_values
+            raise ResponseTooLarge(
+                f"{route.method} {route.template} answered {status} with about {too_many} "
+                f"JSON values, over the {limit} allowed for max_body_size "
+                f"({transport.max_body_size} bytes, one value per {VALUES_PER_BYTE}); it was "
+                f"not decoded (ask for less, or raise max_body_size; url: {url})",
+                limit=transport.max_body_size,
+                method=route.method,
+                route=route.template,
+                url=str(url),
+                status=status,
+                snippet=snippet(data),
+                content_type=answer_headers.get("Content-Type", ""),
+            )
         if too_large:
             kind = answer_headers.get("Content-Type", "")
             limit = transport.max_body_size
@@ -571,6 +694,23 @@ class Session:
 
     def _pacing_error(self, route: Route, url: URL, refused: PacingRefused) -> RateLimited:
         wait = refused.wait
+        if refused.client_wide:
+            what = (
+                f"all {self.transport.gate.max_concurrency} of this client's max_concurrency "
+                "slots stayed busy past the call's deadline (a limit of this client, not "
+                "Sentry's: raise max_concurrency or the deadline"
+            )
+            return RateLimited(
+                f"{route.method} {route.template}: not sent, {what}; url: {url})",
+                retry_after=None,
+                rate=None,
+                status=429,
+                detail="client max_concurrency",
+                body=None,
+                method=route.method,
+                route=route.template,
+                url=str(url),
+            )
         if wait is None:
             what = "no request slot came free on this route within the call's deadline"
         else:
@@ -604,6 +744,7 @@ class Session:
                 else f"no answer within {self.timeout}s"
             ),
             "connection lost": "the connection broke before a full answer",
+            "undecompressable": "the answer could not be decompressed",
         }[reason]
         # Only a string of the cause is kept, never the exception itself.
         cause = type(exc).__name__ + (f": {snippet(str(exc))}" if str(exc) else "")
@@ -619,6 +760,57 @@ class Session:
             url=str(url),
             reason=reason,
         )
+
+
+async def _exchange(
+    http: aiohttp.ClientSession,
+    method: str,
+    url: URL,
+    query: Query | None,
+    body: bytes | None,
+    base_headers: Mapping[str, str],
+    transport: Transport,
+    timeout: float | None,
+) -> tuple[int, CIMultiDictProxy[str], bytes, bool]:
+    """One HTTP exchange: (status, headers, body with the token masked, whether cut).
+
+    The only frame holding the Authorization header (and the response, whose request_info
+    holds it too): errors are raised by the caller, whose frames never hold the token.
+    """
+    token = transport.token
+    headers = dict(base_headers)
+    headers["Authorization"] = token.bearer()
+    async with http.request(
+        method,
+        url,
+        params=query,
+        data=body,
+        headers=headers,
+        allow_redirects=False,
+        timeout=aiohttp.ClientTimeout(total=timeout),
+    ) as response:
+        del headers
+        status = response.status
+        ok = 200 <= status <= 299
+        limit = transport.max_body_size if ok else _ERROR_BODY_LIMIT
+        data, over = await _read_bounded(response, limit, refuse_early=ok)
+        answer_headers = token.scrub_headers(response.headers)
+    return status, answer_headers, token.scrub_body(data), over
+
+
+def _undecompressable(exc: aiohttp.ClientPayloadError) -> bool:
+    """Whether aiohttp failed to decompress the body (too large, or a broken encoding)."""
+    seen: list[BaseException] = [exc]
+    link: BaseException | None = exc
+    while link is not None and len(seen) < 8:
+        link = link.__cause__ or link.__context__
+        if link is not None:
+            seen.append(link)
+    names = " ".join(type(e).__name__ + " " + str(e)[:200] for e in seen)
+    return any(
+        word in names
+        for word in ("DecompressSizeError", "ContentEncodingError", "decompress", "Decompress")
+    )
 
 
 async def _read_bounded(
