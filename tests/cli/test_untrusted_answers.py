@@ -87,7 +87,11 @@ async def test_a_server_echoing_the_token_never_gets_it_shown(
     assert shown.code == written.code == 0, shown.err
     shown.assert_no_token()
     written.assert_no_token(target)
-    assert "<redacted>" in shown.out + target.read_text(encoding="utf-8")
+    # Masked where it stood (by the library's decoding or by the report's one redaction;
+    # HTML shows the marker escaped).
+    assert "redacted&gt;" in shown.out + target.read_text(encoding="utf-8") or (
+        "<redacted>" in shown.out + target.read_text(encoding="utf-8")
+    )
     # Every request used the slug the admin gave, never the one the server sent back.
     scoped = ("/api/0/organizations/acme/", "/api/0/projects/acme/", "/api/0/teams/acme/")
     assert paths and all(p.startswith(scoped) or p == "/api/0/users/me/regions/" for p in paths)
