@@ -107,12 +107,14 @@ class _IO:
     secrets: list[str] = field(default_factory=list)
     base_url: str = ""
 
-    def mask(self, text: str) -> str:
+    def mask(self, text: str, *, html_page: bool = False) -> str:
         """``text`` with every secret replaced, also as HTML or JSON would have escaped it:
-        the one redaction every report and every line on stdout/stderr goes through."""
+        the one redaction every report and every line on stdout/stderr goes through.
+        ``html_page``: the marker is written escaped, as page text."""
+        marker = html.escape(REDACTED) if html_page else REDACTED
         for secret in self.secrets:
             for form in {secret, html.escape(secret, quote=True), json.dumps(secret)[1:-1]}:
-                text = text.replace(form, REDACTED)
+                text = text.replace(form, marker)
         return text
 
     def say(self, message: str) -> None:
@@ -418,7 +420,8 @@ def _render(report: Report, fmt: str) -> str:
 def _write(report: Report, options: AuditOptions, io: _IO) -> None:
     assert options.output is not None
     try:
-        write_report(options.output, io.mask(_render(report, options.format)))
+        text = io.mask(_render(report, options.format), html_page=options.format == "html")
+        write_report(options.output, text)
     except OSError as exc:
         # strerror only: the exception's filename may be the temporary file's.
         why = exc.strerror or type(exc).__name__
@@ -487,7 +490,8 @@ def _deliver(report: Report, options: AuditOptions, io: _IO) -> None:
         io.stdout.write(io.mask(buffer.getvalue()))
         io.stdout.flush()
     else:
-        io.stdout.write(io.mask(_render(report, options.format)))
+        page = options.format == "html"
+        io.stdout.write(io.mask(_render(report, options.format), html_page=page))
         io.stdout.flush()
     unread = gaps(report.coverage)
     if unread:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
+import io as io_module
 import json
 import os
 import threading
@@ -87,11 +89,13 @@ async def test_a_server_echoing_the_token_never_gets_it_shown(
     assert shown.code == written.code == 0, shown.err
     shown.assert_no_token()
     written.assert_no_token(target)
-    # Masked where it stood (by the library's decoding or by the report's one redaction;
-    # HTML shows the marker escaped).
-    assert "redacted&gt;" in shown.out + target.read_text(encoding="utf-8") or (
-        "<redacted>" in shown.out + target.read_text(encoding="utf-8")
-    )
+    # Masked where it stood (by the library's decoding or by the report's one redaction);
+    # HTML shows the marker as text, never as a tag.
+    marker = "&lt;redacted&gt;" if fmt == "html" else "<redacted>"
+    both = shown.out + target.read_text(encoding="utf-8")
+    assert marker in both
+    if fmt == "html":
+        assert "<redacted>" not in both
     # Every request used the slug the admin gave, never the one the server sent back.
     scoped = ("/api/0/organizations/acme/", "/api/0/projects/acme/", "/api/0/teams/acme/")
     assert paths and all(p.startswith(scoped) or p == "/api/0/users/me/regions/" for p in paths)
@@ -277,3 +281,15 @@ async def test_a_write_failing_at_the_end_never_names_the_temporary_file(
     assert "could not write the report to" in result.err and "No space left" in result.err
     assert ".tmp" not in result.err
     assert names_in(tmp_path) == []
+
+
+def test_the_one_redaction_covers_escaped_forms_and_keeps_html_text() -> None:
+    from sentry_async.cli._app import _IO
+
+    secret = 'tok"<&>'
+    io = _IO(stdout=io_module.StringIO(), stderr=io_module.StringIO(), environ={}, rich=False)
+    io.secrets.append(secret)
+    text = f"raw {secret} html {html.escape(secret)} json {json.dumps(secret)[1:-1]}"
+    assert io.mask(text) == "raw <redacted> html <redacted> json <redacted>"
+    page = io.mask(text, html_page=True)
+    assert page == "raw &lt;redacted&gt; html &lt;redacted&gt; json &lt;redacted&gt;"
