@@ -40,6 +40,7 @@ from .errors import (
     AmbiguousWriteError,
     APIError,
     ConfigurationError,
+    MIN_REDACTED_LENGTH,
     DecodeError,
     RateLimited,
     RedirectRefused,
@@ -177,6 +178,8 @@ class _Token:
         truncation) is made of them: nothing built from a body can then hold the token.
         """
         plain = self._plain()
+        if len(plain) < MIN_REDACTED_LENGTH:
+            return data  # see MIN_REDACTED_LENGTH: no real token is that short
         if plain in data:
             data = data.replace(plain, _MASK)
         if b"\\u" in data or b"\\/" in data:
@@ -186,7 +189,7 @@ class _Token:
     def scrub_headers(self, headers: CIMultiDictProxy[str]) -> CIMultiDictProxy[str]:
         """``headers``, or a copy with the token masked where a value echoes it."""
         plain = self._plain().decode()
-        if not any(plain in value for value in headers.values()):
+        if len(plain) < MIN_REDACTED_LENGTH or not any(plain in v for v in headers.values()):
             return headers
         mask = _MASK.decode()
         clean = CIMultiDict((k, v.replace(plain, mask)) for k, v in headers.items())
