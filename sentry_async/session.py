@@ -37,10 +37,10 @@ from yarl import URL
 from ._version import __version__
 from .clock import Clock
 from .errors import (
+    MIN_REDACTED_LENGTH,
     AmbiguousWriteError,
     APIError,
     ConfigurationError,
-    MIN_REDACTED_LENGTH,
     DecodeError,
     RateLimited,
     RedirectRefused,
