@@ -18,6 +18,7 @@ from .endpoints.releases import Releases
 from .endpoints.scim import Scim
 from .endpoints.teams import Teams
 from .errors import ConfigurationError
+from .exchange import Exchange
 from .pagination import Paginator
 from .response import RawResponse
 from .retry import RetryPolicy
@@ -44,7 +45,10 @@ class SentryClient:
     pass a :class:`~sentry_async.stores.RedisRateLimitStore` to make every worker that uses
     the same token share one budget (it sees a fingerprint of the token, never the token).
     ``max_body_size`` is the largest answer body read, in bytes (default 64 MiB); a larger
-    one raises :class:`~sentry_async.errors.ResponseTooLarge`.
+    one raises :class:`~sentry_async.errors.ResponseTooLarge`. ``exchange`` replaces the
+    HTTP layer (one request in, ``(status, headers, body)`` out; see
+    :mod:`sentry_async.exchange`): a :class:`~sentry_async.exchange.MockExchange` answers
+    from a function in unit tests, with every retry, limit and error path still applied.
 
     Use as ``async with SentryClient() as sentry: ...`` or call :meth:`close` yourself.
 
@@ -83,6 +87,7 @@ class SentryClient:
         clock: Clock | None = None,
         rate_limit_store: RateLimitStore | None = None,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        exchange: Exchange | None = None,
     ) -> None:
         token = token if token is not None else os.environ.get("SENTRY_AUTH_TOKEN")
         if not token or not token.strip():
@@ -101,6 +106,7 @@ class SentryClient:
             max_concurrency=max_concurrency,
             rate_limit_store=rate_limit_store,
             max_body_size=max_body_size,
+            exchange=exchange,
         )
         self._owner = True
         self._bind(

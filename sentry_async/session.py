@@ -1,10 +1,10 @@
-"""The one request pipeline. The only module that talks to aiohttp's client.
+"""The one request pipeline, around one HTTP exchange (:mod:`sentry_async.exchange`).
 
 Each step has one concern::
 
     Session.send        body/query encoding, then retrying (retry.decide)
     _follow_redirects   same-origin GET redirects; Authorization never leaves the origin
-    _send_once          rate/concurrency gate around exactly one HTTP exchange
+    _send_once          rate/concurrency gate around exactly one Exchange call
     wire.decipher       (status, headers, body) -> Answer or typed error
 
 Limits (what no server answer can get past): every wait, queueing and pacing included, ends
@@ -12,7 +12,7 @@ by the call's deadline; each attempt's timeout is the smaller of ``timeout`` and
 left; a body is read incrementally up to ``max_body_size`` (error bodies: a short prefix);
 redirects are followed only within the base URL's origin (or its https upgrade); every
 error raised is a :class:`~sentry_async.errors.SentryError` with the token redacted and no
-aiohttp exception (whose request carries the token) attached.
+HTTP library's exception (aiohttp's carry the request, token included) attached.
 
 A :class:`Transport` (connection pool, gate, token) is shared by a client and every
 ``with_options`` view of it; a :class:`Session` adds per-view options (timeout, retry).
@@ -24,9 +24,8 @@ import asyncio
 import logging
 import random
 from collections.abc import Iterable, Mapping
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import aiohttp
 from multidict import CIMultiDictProxy
 from yarl import URL
 
@@ -45,12 +44,16 @@ from .errors import (
     redact,
     snippet,
 )
+from .exchange import AiohttpExchange, Exchange, ExchangeError
 from .gate import PacingRefused, RateGate
 from .ratelimit import RateSnapshot, parse_rate_headers
 from .retry import IDEMPOTENT_METHODS, RetryPolicy, classify, decide
 from .route import Route
 from .stores import RateLimitStore, token_fingerprint
 from .wire import Answer, decipher, dumps
+
+if TYPE_CHECKING:
+    import aiohttp
 
 __all__ = ["DEFAULT_MAX_BODY_SIZE", "Session", "Transport", "normalise_base_url"]
 
@@ -62,14 +65,9 @@ MAX_REDIRECTS = 5
 #: answers (a full event with its stack traces and breadcrumbs, stats_v2 over many
 #: projects, a 100-item page of issues) stay in the low megabytes.
 DEFAULT_MAX_BODY_SIZE = 64 * 1024 * 1024
-# Of an error answer only this much is read: enough for any JSON detail and a snippet.
-_ERROR_BODY_LIMIT = 64 * 1024
 _URL_CACHE = 4096
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_CONNECT_TIMEOUT: tuple[type[BaseException], ...] = tuple(
-    t for t in (getattr(aiohttp, "ConnectionTimeoutError", None),) if t is not None
-)
 
 Query = list[tuple[str, str]]
 
@@ -164,6 +162,7 @@ class Transport:
         max_concurrency: int | None,
         rate_limit_store: RateLimitStore | None = None,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        exchange: Exchange | None = None,
     ) -> None:
         if isinstance(max_body_size, bool) or not isinstance(max_body_size, int):
             raise TypeError("max_body_size must be an int (bytes)")
@@ -190,9 +189,11 @@ class Transport:
         json_ = {"Content-Type": "application/json"}
         self.headers = _Headers(base, Authorization=token_.bearer())
         self.json_headers = _Headers(self.headers, **json_)
-        self._http = session
-        self._owns_http = session is None
-        self._pool_size = max(100, max_concurrency or 0)
+        if exchange is not None and session is not None:
+            raise ConfigurationError("pass either session= or exchange=, not both")
+        self.exchange: Exchange = exchange or AiohttpExchange(
+            session, pool_size=max(100, max_concurrency or 0)
+        )
         self.closed = False
 
     def url_for(self, path: str) -> URL:
@@ -205,8 +206,8 @@ class Transport:
             self._urls[path] = url
         return url
 
-    def http(self) -> aiohttp.ClientSession:
-        """The aiohttp session, created on first use (inside the running loop)."""
+    def check_usable(self) -> None:
+        """Raise unless this transport is open and bound to the running loop (or none yet)."""
         if self.closed:
             raise SentryError("this SentryClient is closed; create a new one")
         loop = asyncio.get_running_loop()
@@ -219,22 +220,16 @@ class Transport:
                 "this SentryClient was first used in another event loop (an earlier "
                 "asyncio.run()?) and belongs to it; create one client per event loop"
             )
-        if self._http is None:
-            self._http = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size),
-                auto_decompress=True,
-            )
-        return self._http
 
     async def close(self) -> None:
-        """Close the connection pool if this transport created it."""
+        """Close the exchange (the connection pool, if this transport created it)."""
         self.closed = True
         if self._loop is not None and asyncio.get_running_loop() is not self._loop:
-            self._http = None  # its loop is gone; the pool went with it
+            forget = getattr(self.exchange, "forget", None)
+            if forget is not None:
+                forget()  # its loop is gone; the pool went with it
             return
-        if self._owns_http and self._http is not None:
-            http, self._http = self._http, None
-            await http.close()
+        await self.exchange.close()
 
 
 class Session:
@@ -404,7 +399,7 @@ class Session:
         deadline: float | None,
     ) -> tuple[int, CIMultiDictProxy[str], bytes, RateSnapshot | None]:
         transport = self.transport
-        http = transport.http()
+        transport.check_usable()
         headers = transport.headers if body is None else transport.json_headers
         gate = transport.gate
         key = route.key
@@ -419,44 +414,30 @@ class Session:
             timeout = left if timeout is None else min(timeout, left)
         rate: RateSnapshot | None = None
         answered = False
-        failure: TransportError | None = None
-        too_large = False
+        failure: ExchangeError | None = None
         try:
             sent = clock.time()
-            async with http.request(
+            status, answer_headers, data, truncated = await transport.exchange(
                 route.method,
                 url,
                 params=query,
-                data=body,
                 headers=headers,
-                allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(total=timeout),
-            ) as response:
-                status, answer_headers = response.status, response.headers
-                ok = 200 <= status <= 299
-                limit = transport.max_body_size if ok else _ERROR_BODY_LIMIT
-                data, over = await _read_bounded(response, limit, refuse_early=ok)
-                too_large = over and ok
+                body=body,
+                timeout=timeout,
+                max_body_size=transport.max_body_size,
+            )
             answered = True
             rate = parse_rate_headers(answer_headers)
             gate.skew.observe(answer_headers.get("Date"), sent, clock.time())
-        # Each handler only records what went wrong: the error is raised below, outside
-        # the except block, so aiohttp's exception (its request_info holds the
-        # Authorization header) is neither __cause__ nor __context__ of what callers see.
-        except _CONNECT_TIMEOUT as exc:
-            failure = self._transport_error(route, url, "connect", exc, timeout)
-        except aiohttp.ClientSSLError as exc:
-            failure = self._transport_error(route, url, "tls", exc, timeout)
-        except aiohttp.ClientConnectorError as exc:
-            failure = self._transport_error(route, url, "connect", exc, timeout)
-        except asyncio.TimeoutError as exc:
-            failure = self._transport_error(route, url, "timeout", exc, timeout)
-        except aiohttp.ClientError as exc:
-            failure = self._transport_error(route, url, "connection lost", exc, timeout)
+        # Recorded only: raised below, outside the except block, so nothing of the
+        # exchange's own failure is __context__ of what callers see.
+        except ExchangeError as exc:
+            failure = exc
         finally:
             gate.release(key, rate, answered=answered)
         if failure is not None:
-            raise failure
+            raise self._transport_error(route, url, failure, timeout)
+        too_large = truncated and 200 <= status <= 299
         if too_large:
             kind = answer_headers.get("Content-Type", "")
             limit = transport.max_body_size
@@ -499,8 +480,9 @@ class Session:
         )
 
     def _transport_error(
-        self, route: Route, url: URL, reason: str, exc: BaseException, timeout: float | None
+        self, route: Route, url: URL, failure: ExchangeError, timeout: float | None
     ) -> TransportError:
+        reason = failure.reason
         cut = timeout is not None and (self.timeout is None or timeout < self.timeout)
         what = {
             "connect": "could not connect",
@@ -512,8 +494,7 @@ class Session:
             ),
             "connection lost": "the connection broke before a full answer",
         }[reason]
-        # Only a string of the cause is kept, never the exception itself.
-        cause = type(exc).__name__ + (f": {snippet(str(exc))}" if str(exc) else "")
+        cause = failure.detail or reason
         hint = (
             "check base_url / SENTRY_URL and the network"
             if reason in ("connect", "tls")
@@ -526,27 +507,6 @@ class Session:
             url=str(url),
             reason=reason,
         )
-
-
-async def _read_bounded(
-    response: aiohttp.ClientResponse, limit: int, *, refuse_early: bool
-) -> tuple[bytes, bool]:
-    """At most ``limit`` bytes of the body, read as it arrives; and whether there was more.
-
-    With ``refuse_early``, a declared Content-Length over the limit is not read at all.
-    """
-    length = response.content_length
-    if refuse_early and length is not None and length > limit:
-        return b"", True
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.content.iter_any():
-        if size + len(chunk) > limit:
-            chunks.append(chunk[: limit - size])
-            return b"".join(chunks), True
-        size += len(chunk)
-        chunks.append(chunk)
-    return b"".join(chunks), False
 
 
 def _what_happened(exc: SentryError) -> str:
