@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from aioresponses import aioresponses
+from tests.unit._mockhttp import MockHttp
 
 from sentry_async import RateLimited, RetryPolicy, SentryClient
 from sentry_async.stores import RedisRateLimitStore
@@ -39,7 +39,7 @@ async def test_huge_rate_numbers_do_not_break_a_failing_store(
         store,
         SentryClient(TOKEN, "https://sentry.example", retry=retry, rate_limit_store=store) as c,
     ):
-        with aioresponses() as mocked:
+        with MockHttp() as mocked:
             mocked.get(f"{API}/x/", payload={"ok": 1}, headers=headers, repeat=True)
             answers = []
             for _ in range(5):

@@ -1,11 +1,11 @@
-"""Shared fixtures for unit tests: a manual clock, aioresponses, a client bound to both."""
+"""Shared fixtures for unit tests: a manual clock, canned answers (MockHttp), a client bound to both."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from aioresponses import aioresponses
+from tests.unit._mockhttp import MockHttp
 
 from sentry_async import ManualClock, RetryPolicy, SentryClient
 
@@ -19,8 +19,8 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def mocked() -> Iterator[aioresponses]:
-    with aioresponses() as m:
+def mocked() -> Iterator[MockHttp]:
+    with MockHttp() as m:
         yield m
 
 

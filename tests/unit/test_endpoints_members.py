@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from aioresponses import CallbackResult, aioresponses
+from tests.unit._mockhttp import CallbackResult, MockHttp
 
 from sentry_async import SentryClient
 from sentry_async.errors import BadRequest, NotFound
@@ -22,7 +22,7 @@ UTC = timezone.utc
 
 
 async def test_list_pages_and_keeps_pending_invites(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.get(
         at(MEMBERS),
@@ -49,7 +49,7 @@ async def test_list_pages_and_keeps_pending_invites(
 
 
 async def test_get_decodes_the_user_teams_and_flags(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.get(at(f"{MEMBERS}730/"), payload=payloads.member())
 
@@ -75,7 +75,7 @@ async def test_get_decodes_the_user_teams_and_flags(
 
 
 async def test_add_invites_with_org_role_and_teams(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.post(at(MEMBERS), status=201, payload=payloads.member_pending())
 
@@ -95,7 +95,7 @@ async def test_add_invites_with_org_role_and_teams(
 
 
 async def test_add_without_teams_sends_no_teams_and_the_default_role(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.post(at(MEMBERS), status=201, payload=payloads.member_pending())
     await sentry.members.add(ORG, email="newhire@northwind.example")
@@ -107,7 +107,7 @@ async def test_add_without_teams_sends_no_teams_and_the_default_role(
 
 
 async def test_add_refuses_bad_arguments_before_any_request(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     with pytest.raises(ValueError, match="email"):
         await sentry.members.add(ORG, email="  ")
@@ -117,7 +117,7 @@ async def test_add_refuses_bad_arguments_before_any_request(
 
 
 async def test_add_of_an_existing_member_is_a_bad_request_with_the_field_errors(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     errors = {"email": ["The user ada@northwind.example is already a member"]}
     mocked.post(at(MEMBERS), status=400, payload=errors)
@@ -128,7 +128,7 @@ async def test_add_of_an_existing_member_is_a_bad_request_with_the_field_errors(
     assert "already a member" in str(info.value)
 
 
-async def test_update_sends_only_the_role(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_update_sends_only_the_role(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.put(at(f"{MEMBERS}730/"), payload=payloads.member(role="manager"))
 
     member = await sentry.members.update(ORG, "730", role="manager")
@@ -139,14 +139,14 @@ async def test_update_sends_only_the_role(sentry: SentryClient, mocked: aiorespo
     assert member.role == "manager"
 
 
-async def test_update_sends_only_the_teams(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_update_sends_only_the_teams(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.put(at(f"{MEMBERS}730/"), payload=payloads.member())
     await sentry.members.update(ORG, "730", teams=("platform",))
     assert the_one(mocked).json == {"teams": ["platform"]}
 
 
 async def test_update_sends_role_and_an_empty_team_list(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.put(at(f"{MEMBERS}730/"), payload=payloads.member(role="billing"))
     await sentry.members.update(ORG, 730, role="billing", teams=[])
@@ -154,7 +154,7 @@ async def test_update_sends_role_and_an_empty_team_list(
 
 
 async def test_update_refuses_a_single_string_of_teams(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     with pytest.raises(TypeError, match="team slugs"):
         await sentry.members.update(ORG, 730, teams="platform")
@@ -162,7 +162,7 @@ async def test_update_refuses_a_single_string_of_teams(
 
 
 async def test_delete_answers_204_and_returns_none(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.delete(at(f"{MEMBERS}731/"), status=204)
 
@@ -173,7 +173,7 @@ async def test_delete_answers_204_and_returns_none(
     assert (request.method, request.path, request.json) == ("DELETE", f"{MEMBERS}731/", NO_BODY)
 
 
-async def test_get_unknown_member_is_not_found(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_get_unknown_member_is_not_found(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(at(f"{MEMBERS}999/"), status=404, payload={"detail": "Not found"})
     with pytest.raises(NotFound) as info:
         await sentry.members.get(ORG, 999)
@@ -209,7 +209,7 @@ def _requires_role(url: Any, **kwargs: Any) -> CallbackResult:
     "server", [_reads("role"), _reads("orgRole"), _requires_role], ids=["role", "orgRole", "req"]
 )
 async def test_add_applies_the_role_on_servers_reading_either_key(
-    sentry: SentryClient, mocked: aioresponses, server: Server
+    sentry: SentryClient, mocked: MockHttp, server: Server
 ) -> None:
     mocked.post(at(MEMBERS), callback=server)
     member = await sentry.members.add(ORG, email="lead@northwind.example", role="admin")
@@ -220,7 +220,7 @@ async def test_add_applies_the_role_on_servers_reading_either_key(
     "server", [_reads("role"), _reads("orgRole"), _requires_role], ids=["role", "orgRole", "req"]
 )
 async def test_update_applies_the_role_on_servers_reading_either_key(
-    sentry: SentryClient, mocked: aioresponses, server: Server
+    sentry: SentryClient, mocked: MockHttp, server: Server
 ) -> None:
     mocked.put(at(f"{MEMBERS}731/"), callback=server)
     member = await sentry.members.update(ORG, 731, role="manager")
@@ -228,7 +228,7 @@ async def test_update_applies_the_role_on_servers_reading_either_key(
 
 
 async def test_add_answer_without_teams_gives_none_not_an_empty_list(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     answer = payloads.member_pending()
     answer.pop("teams", None)

@@ -13,7 +13,7 @@ import sys
 from collections import Counter
 
 import pytest
-from aioresponses import aioresponses
+from tests.unit._mockhttp import MockHttp
 
 from sentry_async import ManualClock, SentryClient
 from sentry_async.gate import RateGate
@@ -306,7 +306,7 @@ async def test_store_errors_reach_the_caller_and_free_the_global_slot() -> None:
 
 
 async def test_client_hands_the_store_a_fingerprint_not_the_token(
-    mocked: aioresponses,
+    mocked: MockHttp,
 ) -> None:
     store = MemoryRateLimitStore()
     mocked.get(
