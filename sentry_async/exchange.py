@@ -180,7 +180,9 @@ def aiohttp_failure(exc: BaseException) -> ExchangeError:
         reason = "timeout"
     else:
         reason = "connection lost"
-    return ExchangeError(reason, type(exc).__name__ + (f": {snippet(str(exc))}" if str(exc) else ""))
+    return ExchangeError(
+        reason, type(exc).__name__ + (f": {snippet(str(exc))}" if str(exc) else "")
+    )
 
 
 async def _read_bounded(
@@ -276,9 +278,7 @@ class MockExchange:
         return None
 
 
-def bounded(
-    status: int, headers: Mapping[str, str], body: bytes, max_body_size: int
-) -> Exchanged:
+def bounded(status: int, headers: Mapping[str, str], body: bytes, max_body_size: int) -> Exchanged:
     """An in-memory answer cut to the limits an :class:`Exchange` applies."""
     proxy = CIMultiDictProxy(CIMultiDict(headers))
     limit = body_limit(status, max_body_size)

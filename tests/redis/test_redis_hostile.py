@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.unit._mockhttp import MockHttp
 
 from sentry_async import RateLimited, RetryPolicy, SentryClient
 from sentry_async.stores import RedisRateLimitStore
+from tests.unit._mockhttp import MockHttp
 
 from .conftest import TOKEN
 

@@ -7,9 +7,9 @@ import re
 from typing import Any
 
 import attrs
-from tests.unit._mockhttp import MockHttp
 from yarl import URL
 
+from ._mockhttp import MockHttp
 from .conftest import API
 
 __all__ = ["NO_BODY", "Sent", "at", "link", "sent", "the_one"]

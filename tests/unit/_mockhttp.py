@@ -24,8 +24,8 @@ from yarl import URL
 
 from sentry_async.exchange import (
     AiohttpExchange,
-    ExchangeError,
     Exchanged,
+    ExchangeError,
     Query,
     aiohttp_failure,
     bounded,
@@ -65,7 +65,7 @@ class RequestCall(NamedTuple):
     kwargs: dict[str, Any]
 
 
-Callback = Callable[..., "CallbackResult | None | Awaitable[CallbackResult | None]"]
+Callback = Callable[..., "CallbackResult | Awaitable[CallbackResult | None] | None"]
 
 
 @attrs.define

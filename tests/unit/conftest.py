@@ -1,13 +1,14 @@
-"""Shared fixtures for unit tests: a manual clock, canned answers (MockHttp), a client bound to both."""
+"""Shared fixtures for unit tests: a manual clock, canned answers, a client bound to both."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from tests.unit._mockhttp import MockHttp
 
 from sentry_async import ManualClock, RetryPolicy, SentryClient
+
+from ._mockhttp import MockHttp
 
 API = "https://sentry.example/api/0"
 TOKEN = "sntryu_" + "f00d" * 16

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from tests.unit._mockhttp import MockHttp
 
 from sentry_async import NotFound, RawResponse, SentryClient
 from tests import payloads
 
 from ._endpoint_helpers import NO_BODY, at, link, sent, the_one
+from ._mockhttp import MockHttp
 
 ORG = payloads.ORG_SLUG
 

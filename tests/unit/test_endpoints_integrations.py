@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from tests.unit._mockhttp import MockHttp
 
 from sentry_async import SentryClient
 from sentry_async.errors import NotFound
 from tests import payloads
 
 from ._endpoint_helpers import NO_BODY, at, link, sent, the_one
+from ._mockhttp import MockHttp
 
 ORG = payloads.ORG_SLUG
 UUID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"

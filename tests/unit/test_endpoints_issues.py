@@ -7,13 +7,13 @@ from typing import Any
 
 import aiohttp
 import pytest
-from tests.unit._mockhttp import MockHttp
 
 from sentry_async import Page, SentryClient
 from sentry_async.endpoints.issues import BULK_CHUNK
 from tests import payloads
 
 from ._endpoint_helpers import NO_BODY, at, link, sent, the_one
+from ._mockhttp import MockHttp
 
 ORG = payloads.ORG_SLUG
 ISSUES = f"/organizations/{ORG}/issues/"
@@ -227,9 +227,7 @@ async def test_bulk_update_answered_204_returns_none(
     assert the_one(mocked).query == [("id", "9"), ("query", "issue.id:[9]"), ("project", "-1")]
 
 
-async def test_bulk_ids_are_sent_once_each_in_order(
-    sentry: SentryClient, mocked: MockHttp
-) -> None:
+async def test_bulk_ids_are_sent_once_each_in_order(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.delete(at(ISSUES), status=204)
     await sentry.issues.bulk_delete(ORG, ids=[3, "1", 3, " 1 ", 2])
     assert the_one(mocked).query == [

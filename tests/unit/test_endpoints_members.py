@@ -8,22 +8,20 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from tests.unit._mockhttp import CallbackResult, MockHttp
 
 from sentry_async import SentryClient
 from sentry_async.errors import BadRequest, NotFound
 from tests import payloads
 
 from ._endpoint_helpers import NO_BODY, at, link, sent, the_one
+from ._mockhttp import CallbackResult, MockHttp
 
 ORG = payloads.ORG_SLUG
 MEMBERS = f"/organizations/{ORG}/members/"
 UTC = timezone.utc
 
 
-async def test_list_pages_and_keeps_pending_invites(
-    sentry: SentryClient, mocked: MockHttp
-) -> None:
+async def test_list_pages_and_keeps_pending_invites(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(
         at(MEMBERS),
         payload=[payloads.member()],
@@ -48,9 +46,7 @@ async def test_list_pages_and_keeps_pending_invites(
     assert invited.flags["sso:linked"] is False
 
 
-async def test_get_decodes_the_user_teams_and_flags(
-    sentry: SentryClient, mocked: MockHttp
-) -> None:
+async def test_get_decodes_the_user_teams_and_flags(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(at(f"{MEMBERS}730/"), payload=payloads.member())
 
     member = await sentry.members.get(ORG, 730)
@@ -74,9 +70,7 @@ async def test_get_decodes_the_user_teams_and_flags(
     assert [(e.email, e.is_verified) for e in user.emails] == [("ada@northwind.example", True)]
 
 
-async def test_add_invites_with_org_role_and_teams(
-    sentry: SentryClient, mocked: MockHttp
-) -> None:
+async def test_add_invites_with_org_role_and_teams(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.post(at(MEMBERS), status=201, payload=payloads.member_pending())
 
     member = await sentry.members.add(
@@ -161,9 +155,7 @@ async def test_update_refuses_a_single_string_of_teams(
     assert mocked.requests == {}
 
 
-async def test_delete_answers_204_and_returns_none(
-    sentry: SentryClient, mocked: MockHttp
-) -> None:
+async def test_delete_answers_204_and_returns_none(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.delete(at(f"{MEMBERS}731/"), status=204)
 
     result = await sentry.members.delete(ORG, "731")

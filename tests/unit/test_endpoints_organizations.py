@@ -6,13 +6,13 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from tests.unit._mockhttp import MockHttp
 
 from sentry_async import SentryClient
 from sentry_async.errors import DecodeError, NotFound, UndecodableItemsError
 from tests import payloads
 
 from ._endpoint_helpers import NO_BODY, at, link, sent, the_one
+from ._mockhttp import MockHttp
 
 ORG = payloads.ORG_SLUG
 UTC = timezone.utc
@@ -73,9 +73,7 @@ async def test_update_sends_only_the_flag_given(sentry: SentryClient, mocked: Mo
     assert org.is_early_adopter is False
 
 
-async def test_update_renames_with_name_and_slug(
-    sentry: SentryClient, mocked: MockHttp
-) -> None:
+async def test_update_renames_with_name_and_slug(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.put(
         at(f"/organizations/{ORG}/"), payload=payloads.organization_detailed(slug="northwind-eu")
     )
@@ -328,9 +326,7 @@ async def test_stats_v2_refuses_bad_arguments_before_any_request(
 # --- relay usage and client keys ----------------------------------------------------------
 
 
-async def test_list_relay_usage_is_one_unpaged_list(
-    sentry: SentryClient, mocked: MockHttp
-) -> None:
+async def test_list_relay_usage_is_one_unpaged_list(sentry: SentryClient, mocked: MockHttp) -> None:
     path = f"/organizations/{ORG}/relay_usage/"
     other = payloads.relay_usage("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d")
     del other["publicKey"]
@@ -450,9 +446,7 @@ async def test_list_owned_unwraps_the_single_unpaged_answer(
         sentry.organizations.list(owner=True, per_page=10)
 
 
-async def test_list_owned_refuses_an_unwrapped_item(
-    sentry: SentryClient, mocked: MockHttp
-) -> None:
+async def test_list_owned_refuses_an_unwrapped_item(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(at("/organizations/"), payload=[payloads.organization_summary()])
     with pytest.raises(DecodeError):
         await sentry.organizations.list(owner=True).collect()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from tests.unit._mockhttp import MockHttp
 
 from sentry_async import SentryClient
 from sentry_async.errors import Forbidden, NotFound
@@ -13,6 +12,7 @@ from sentry_async.models import ClientKeyRateLimit
 from tests import payloads
 
 from ._endpoint_helpers import NO_BODY, at, link, sent, the_one
+from ._mockhttp import MockHttp
 
 ORG = payloads.ORG_SLUG
 PROJECT = f"/projects/{ORG}/checkout-api/"
@@ -113,17 +113,13 @@ async def test_update_renaming_the_slug_returns_the_new_slug(
     assert project.slug == "checkout-service"
 
 
-async def test_update_sends_only_the_fields_given(
-    sentry: SentryClient, mocked: MockHttp
-) -> None:
+async def test_update_sends_only_the_fields_given(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.put(at(PROJECT), payload=payloads.project_detailed())
     await sentry.projects.update(ORG, "checkout-api", name="Checkout", is_bookmarked=False)
     assert the_one(mocked).json == {"name": "Checkout", "isBookmarked": False}
 
 
-async def test_delete_answers_204_and_returns_none(
-    sentry: SentryClient, mocked: MockHttp
-) -> None:
+async def test_delete_answers_204_and_returns_none(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.delete(at(PROJECT), status=204)
     assert await sentry.projects.delete(ORG, "checkout-api") is None
     request = the_one(mocked)
@@ -198,9 +194,7 @@ async def test_stats_refuses_naive_datetimes(sentry: SentryClient, mocked: MockH
 # --- users and tag values -----------------------------------------------------------------
 
 
-async def test_list_users_sends_the_query_and_pages(
-    sentry: SentryClient, mocked: MockHttp
-) -> None:
+async def test_list_users_sends_the_query_and_pages(sentry: SentryClient, mocked: MockHttp) -> None:
     path = f"{PROJECT}users/"
     mocked.get(
         at(path),
@@ -327,9 +321,7 @@ async def test_get_hook(sentry: SentryClient, mocked: MockHttp) -> None:
     assert (hook.url, hook.status) == ("https://hooks.northwind.example/sentry", "active")
 
 
-async def test_update_hook_sends_only_what_is_given(
-    sentry: SentryClient, mocked: MockHttp
-) -> None:
+async def test_update_hook_sends_only_what_is_given(sentry: SentryClient, mocked: MockHttp) -> None:
     only_alerts = payloads.service_hook()
     only_alerts["events"] = ["event.alert"]
     mocked.put(at(f"{HOOKS}{HOOK_ID}/"), payload=only_alerts)

@@ -7,12 +7,12 @@ from typing import Any
 
 import aiohttp
 import pytest
-from tests.unit._mockhttp import MockHttp
 
 from sentry_async import AmbiguousWriteError, SentryClient
 from tests import payloads
 
 from ._endpoint_helpers import NO_BODY, at, sent, the_one
+from ._mockhttp import MockHttp
 
 ORG = payloads.ORG_SLUG
 RELEASES = f"/organizations/{ORG}/releases/"
@@ -114,9 +114,7 @@ async def test_create_refuses_versions_sentry_refuses(
     assert sent(mocked) == []
 
 
-async def test_list_takes_numeric_project_ids_only(
-    sentry: SentryClient, mocked: MockHttp
-) -> None:
+async def test_list_takes_numeric_project_ids_only(sentry: SentryClient, mocked: MockHttp) -> None:
     with pytest.raises(ValueError, match="numeric project ids"):
         sentry.releases.list(ORG, project="backend")
     with pytest.raises(ValueError, match="numeric project ids"):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from tests.unit._mockhttp import MockHttp
 
 from sentry_async import SentryClient
 from sentry_async.errors import BadRequest, Conflict, NotFound
 from tests import payloads
 
 from ._endpoint_helpers import NO_BODY, at, sent, the_one
+from ._mockhttp import MockHttp
 
 ORG = payloads.ORG_SLUG
 USERS = f"/organizations/{ORG}/scim/v2/Users"
@@ -189,9 +189,7 @@ async def test_set_active_false_sends_the_patch_op_and_204_gives_none(
     }
 
 
-async def test_set_active_true_is_refused_by_sentry(
-    sentry: SentryClient, mocked: MockHttp
-) -> None:
+async def test_set_active_true_is_refused_by_sentry(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.patch(
         at(f"{USERS}/730"), status=400, payload=payloads.scim_error("Invalid Patch Operation.")
     )

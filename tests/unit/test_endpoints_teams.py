@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from tests.unit._mockhttp import MockHttp
 
 from sentry_async import AmbiguousWriteError, Conflict, SentryClient
 from tests import payloads
 
 from ._endpoint_helpers import NO_BODY, at, link, sent, the_one
+from ._mockhttp import MockHttp
 
 ORG = payloads.ORG_SLUG
 TEAM = f"/teams/{ORG}/payments/"
@@ -49,9 +49,7 @@ async def test_list_pages_with_the_query(sentry: SentryClient, mocked: MockHttp)
     ]
 
 
-async def test_get_update_delete_address_the_team(
-    sentry: SentryClient, mocked: MockHttp
-) -> None:
+async def test_get_update_delete_address_the_team(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(at(TEAM), payload=team_detail())
     mocked.put(at(TEAM), payload=team_detail("billing"))
     mocked.delete(at(TEAM), status=204)

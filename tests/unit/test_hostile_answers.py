@@ -9,7 +9,6 @@ import re
 from typing import Any
 
 import pytest
-from tests.unit._mockhttp import MockHttp
 from yarl import URL
 
 import sentry_async.errors as errors_module
@@ -34,6 +33,7 @@ from sentry_async.ratelimit import RateSnapshot
 from sentry_async.stores import MemoryRateLimitStore
 from sentry_async.stores._memory import MAX_ROUTES
 
+from ._mockhttp import MockHttp
 from .conftest import API, TOKEN
 
 PATH = "/organizations/acme/"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import email.utils
 
 import pytest
-from tests.unit._mockhttp import MockHttp
 
 from sentry_async import ManualClock, RateLimited, RetryPolicy, SentryClient
 from sentry_async.errors import AmbiguousWriteError
 
+from ._mockhttp import MockHttp
 from .conftest import API, TOKEN
 
 ORG = {"id": "1", "slug": "acme", "name": "Acme"}

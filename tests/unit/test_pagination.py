@@ -7,10 +7,10 @@ import re
 from typing import Any
 
 import pytest
-from tests.unit._mockhttp import MockHttp
 
 from sentry_async import NotFound, PaginationError, SentryClient
 
+from ._mockhttp import MockHttp
 from .conftest import API
 
 PROJECTS = f"{API}/organizations/acme/projects/"

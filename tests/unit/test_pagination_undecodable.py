@@ -6,11 +6,11 @@ import re
 from typing import Any
 
 import pytest
-from tests.unit._mockhttp import MockHttp
 
 from sentry_async import DecodeError, SentryClient, UndecodableItemsError
 from sentry_async.models import ScimListResponse, structure
 
+from ._mockhttp import MockHttp
 from .conftest import API
 
 PROJECTS = f"{API}/organizations/acme/projects/"

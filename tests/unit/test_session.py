@@ -1,4 +1,4 @@
-"""The request pipeline against canned answers (tests/unit/_mockhttp.py): auth, retries, 429s, redirects, slugs, decoding."""
+"""The request pipeline against canned answers: auth, retries, 429s, redirects, slugs, decoding."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from tests.unit._mockhttp import CallbackResult, MockHttp
 from yarl import URL
 
 from sentry_async import (
@@ -26,6 +25,7 @@ from sentry_async import (
     TransportError,
 )
 
+from ._mockhttp import CallbackResult, MockHttp
 from .conftest import API, TOKEN
 
 ORG = {"id": "1", "slug": "acme", "name": "Acme", "dateCreated": "2024-01-02T03:04:05Z"}
@@ -318,9 +318,7 @@ async def test_hostile_slugs_reach_the_intended_route(
     assert [str(key[1]) for key in mocked.requests] == [url]
 
 
-async def test_empty_slug_raises_before_any_request(
-    sentry: SentryClient, mocked: MockHttp
-) -> None:
+async def test_empty_slug_raises_before_any_request(sentry: SentryClient, mocked: MockHttp) -> None:
     with pytest.raises(ValueError, match="project must not be empty"):
         await sentry.projects.get("acme", "")
     assert mocked.requests == {}
@@ -377,9 +375,7 @@ async def test_concurrency_429_backs_off_instead_of_waiting_for_the_window(
     assert len(clock.sleeps) == 1 and clock.sleeps[0] <= 0.5
 
 
-async def test_wrong_json_shape_is_a_decode_error(
-    sentry: SentryClient, mocked: MockHttp
-) -> None:
+async def test_wrong_json_shape_is_a_decode_error(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(f"{API}/organizations/acme/", payload=["not", "an", "org"])
     with pytest.raises(DecodeError, match="Organization"):
         await sentry.organizations.get("acme")
@@ -414,9 +410,7 @@ async def test_token_never_appears_in_reprs_logs_or_errors(
     assert not [t for t in texts if TOKEN in t]
 
 
-async def test_request_escape_hatch_returns_json(
-    sentry: SentryClient, mocked: MockHttp
-) -> None:
+async def test_request_escape_hatch_returns_json(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(f"{API}/organizations/acme/environments/?visibility=visible", payload=[{"id": "1"}])
     got = await sentry.request(
         "GET", "/api/0/organizations/acme/environments/", params={"visibility": "visible"}

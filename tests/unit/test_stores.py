@@ -13,7 +13,6 @@ import sys
 from collections import Counter
 
 import pytest
-from tests.unit._mockhttp import MockHttp
 
 from sentry_async import ManualClock, SentryClient
 from sentry_async.gate import RateGate
@@ -28,6 +27,7 @@ from sentry_async.stores import (
 )
 from sentry_async.stores._memory import LOCAL_LEASE
 
+from ._mockhttp import MockHttp
 from .conftest import API, TOKEN
 
 KEY = "GET /projects/{org}/{project}/"
