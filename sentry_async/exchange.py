@@ -110,6 +110,8 @@ class AiohttpExchange:
         self._http = session
         self._owns = session is None
         self._pool_size = pool_size
+        # The same few timeouts (the per-attempt one) recur: one ClientTimeout each.
+        self._timeouts: dict[float | None, aiohttp.ClientTimeout] = {}
 
     def _open(self) -> aiohttp.ClientSession:
         self._http = aiohttp.ClientSession(
@@ -129,6 +131,11 @@ class AiohttpExchange:
         max_body_size: int,
     ) -> Exchanged:
         http = self._http or self._open()
+        client_timeout = self._timeouts.get(timeout)
+        if client_timeout is None:
+            if len(self._timeouts) >= 16:
+                self._timeouts.clear()  # a deadline cut gives each call its own value
+            client_timeout = self._timeouts[timeout] = aiohttp.ClientTimeout(total=timeout)
         failure: ExchangeError
         try:
             async with http.request(
@@ -138,7 +145,7 @@ class AiohttpExchange:
                 data=body,
                 headers=headers,
                 allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(total=timeout),
+                timeout=client_timeout,
             ) as response:
                 status = response.status
                 ok = 200 <= status <= 299
