@@ -26,6 +26,7 @@ from aiohttp import web
 
 from sentry_async.webhooks import (
     SERVICE_HOOK_SIGNATURE_HEADER,
+    Scheme,
     WebhookDelivery,
     WebhookVerificationError,
     verify_request,
@@ -61,20 +62,22 @@ def create_app(
     return app
 
 
-def _secret_for(request: web.Request) -> str | None:
+def _secret_for(request: web.Request) -> tuple[str | None, Scheme]:
+    # Each secret verifies only its own scheme: a hook's secret must never pass for the
+    # app's Sentry-Hook-Signature (the request may carry both headers).
     secrets = request.app[SECRETS]
     if SERVICE_HOOK_SIGNATURE_HEADER in request.headers:
-        return secrets.hooks.get(request.headers.get("X-ServiceHook-GUID", ""))
-    return secrets.client_secret
+        return secrets.hooks.get(request.headers.get("X-ServiceHook-GUID", "")), "service_hook"
+    return secrets.client_secret, "integration"
 
 
 async def receive(request: web.Request) -> web.Response:
-    secret = _secret_for(request)
+    secret, scheme = _secret_for(request)
     if not secret:
         log.warning("webhook from an unknown hook or sender; refused")
         raise web.HTTPUnauthorized(text="unknown sender")
     try:
-        delivery = await verify_request(request, secret)
+        delivery = await verify_request(request, secret, schemes=scheme)
     except WebhookVerificationError as exc:
         log.warning("webhook refused: %s", exc)
         raise web.HTTPUnauthorized(text="bad signature") from None

@@ -6,18 +6,26 @@ from collections.abc import Callable
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from .errors import DecodeError, UndecodableItemsError, preview, snippet
+from .models._secret import mask_text, mask_value
 from .wire import Answer
 
-__all__ = ["DecodedItems", "decode_answer", "decode_items", "undecodable_error"]
+__all__ = [
+    "DecodedItems",
+    "decode_answer",
+    "decode_items",
+    "inconsistent_answer",
+    "undecodable_error",
+]
 
 T = TypeVar("T")
 
 
 def _error(answer: Answer, what: str, exc: BaseException | None) -> DecodeError:
     # Bounded and iterative: a payload nested 900 deep must not raise RecursionError here.
-    shown = preview(answer.payload)
+    # Secrets (a key's DSN, a hook's secret, an invite link) are masked: errors get logged.
+    shown = preview(mask_value(answer.payload))
     body = "an empty body" if answer.payload is None else f"body starts {shown}"
-    reason = f": {type(exc).__name__}: {snippet(str(exc))}" if exc is not None else ""
+    reason = f": {type(exc).__name__}: {mask_text(snippet(str(exc)))}" if exc is not None else ""
     return DecodeError(
         f"{answer.method} {answer.route} answered {answer.status} with JSON that is not "
         f"{what}{reason} (url: {answer.url}; {body})",
@@ -27,6 +35,11 @@ def _error(answer: Answer, what: str, exc: BaseException | None) -> DecodeError:
         status=answer.status,
         snippet=shown,
     )
+
+
+def inconsistent_answer(answer: Answer, what: str) -> DecodeError:
+    """A DecodeError for JSON that has the right shape but contradicts itself (``what``)."""
+    return _error(answer, what, None)
 
 
 def decode_answer(answer: Answer, decode: Callable[[Any], T], what: str) -> T:
@@ -67,7 +80,7 @@ def decode_items(
             good.append(decode(item))
         except Exception as exc:
             bad.append(item)
-            reasons.append(f"{type(exc).__name__}: {snippet(str(exc))}")
+            reasons.append(f"{type(exc).__name__}: {mask_text(snippet(str(exc)))}")
     return DecodedItems(good, bad, reasons)
 
 

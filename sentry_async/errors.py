@@ -147,7 +147,8 @@ class UndecodableItemsError(DecodeError):
 
     Raised by a paginator right after the page's decodable items (``async for`` has yielded
     them, ``pages()`` has yielded the page). ``items`` holds each undecodable item's JSON
-    value as received, ``reasons`` why it failed (same order). ``next_cursor`` is the
+    value as received, secrets included (unlike the message, which masks them: do not log
+    ``items`` as such), ``reasons`` why it failed (same order). ``next_cursor`` is the
     cursor of the page after this one (None if it was the last): pass it as ``cursor=`` to
     go on. ``collected`` holds, for ``collect()``, every item gathered before the error;
     it is empty when the items were already yielded.

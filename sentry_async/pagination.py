@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from .decode import DecodedItems, decode_items, undecodable_error
+from .decode import DecodedItems, decode_items, inconsistent_answer, undecodable_error
 from .errors import PaginationError, UndecodableItemsError
 from .route import Route
 from .session import Session
@@ -81,7 +81,10 @@ class Paginator(Generic[T]):
     An item that cannot be decoded never costs the others: the page's decodable items are
     delivered, then UndecodableItemsError is raised carrying the undecodable items' JSON
     (``.items``) and the cursor of the next page (``.next_cursor``) to go on from; from
-    ``collect()`` it also carries every item gathered so far (``.collected``).
+    ``collect()`` it also carries every item gathered so far (``.collected``). Going on
+    with ``cursor=exc.next_cursor`` requests that next page again even if ``async for``
+    had already prefetched it (the prefetch is cancelled or discarded with the iteration):
+    one extra request, never a lost or repeated item.
     """
 
     __slots__ = (
@@ -133,7 +136,13 @@ class Paginator(Generic[T]):
                 yield item
 
     async def collect(self, limit: int | None = None) -> list[T]:
-        """Every item (or the first ``limit``) as a list; fetches no page beyond the limit."""
+        """Every item (or the first ``limit``) as a list; fetches no page beyond the limit.
+
+        Raises UndecodableItemsError (``.collected`` holding the first ``limit`` good items)
+        when a page it read had undecodable items, even if the good items reached the
+        limit: where the bad items stood among them is not known, so they may have been
+        within the first ``limit``.
+        """
         if limit is not None and limit < 0:
             raise ValueError("limit must be >= 0")
         out: list[T] = []
@@ -144,7 +153,9 @@ class Paginator(Generic[T]):
                 out.extend(page.items)
                 if limit is not None and len(out) >= limit:
                     del out[limit:]
-                    break
+                    if not page.undecodable:
+                        break
+                    # Go on: the generator raises UndecodableItemsError for this page.
         except UndecodableItemsError as exc:
             exc.collected = out
             raise
@@ -237,13 +248,24 @@ class Paginator(Generic[T]):
         body = answer.payload
         if not isinstance(body, dict):
             decode_items(answer, None, self._decode, "SCIM resources")  # raises DecodeError
-        resources = body.get("Resources")
+        # SCIM attribute names are case-insensitive (RFC 7643 §2.1): ``resources`` counts.
+        fields = {key.lower(): value for key, value in body.items() if isinstance(key, str)}
+        resources = fields.get("resources")
+        start = _as_int(fields.get("startindex")) or _as_int(cursor) or 1
+        total = _as_int(fields.get("totalresults"))
+        if not resources and total is not None and start <= total:
+            # A deprovisioning sync must not read "nobody is listed" from a page that says
+            # there are users but carries none of them.
+            shown = "missing" if "resources" not in fields else repr(resources)
+            raise inconsistent_answer(
+                answer,
+                f"a usable SCIM page: it says totalResults={total} from startIndex={start} "
+                f"but its Resources is {shown}, so the users it counts were not sent",
+            )
         if resources is None:
             # SCIM (RFC 7644 §3.4.2) lets an empty page leave ``Resources`` out or null.
             resources = []
         decoded = decode_items(answer, resources, self._decode, "SCIM resources")
-        start = _as_int(body.get("startIndex")) or _as_int(cursor) or 1
-        total = _as_int(body.get("totalResults"))
         following = None
         count = len(resources)
         if count and total is not None and start + count - 1 < total:
@@ -252,10 +274,13 @@ class Paginator(Generic[T]):
 
 
 def _as_int(value: Any) -> int | None:
+    """A SCIM count or index: an int, a string of digits, or an integral float (``3.0``)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, float) and value.is_integer() and abs(value) <= 2.0**53:
+        return int(value)
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         return int(value)
     return None

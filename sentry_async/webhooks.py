@@ -19,6 +19,12 @@ The digest covers the exact bytes of the body. Sentry's JSON encoding (spacing, 
 non-ASCII characters) is not something a receiver can reproduce, so the raw body must be
 verified as received, never a re-serialised copy of the parsed JSON.
 
+A receiver should accept on each route only the scheme meant for it (``schemes=``): an
+issue-link or select-options route that also accepted service-hook signatures would let
+anyone holding a hook's secret (any project admin) forge UI-component requests. The
+select-options signature covers only the empty body, not the query string, so the query of
+such a request is not authenticated: treat it as untrusted input.
+
 The timestamp headers are *not* covered by the signature, so they cannot prove freshness;
 they are exposed for logging and ordering only.
 """
@@ -43,8 +49,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "INTEGRATION_SIGNATURE_HEADER",
+    "SCHEMES",
     "SENTRY_APP_SIGNATURE_HEADER",
     "SERVICE_HOOK_SIGNATURE_HEADER",
+    "Scheme",
     "WebhookDelivery",
     "WebhookVerificationError",
     "verify",
@@ -66,6 +74,12 @@ class _SchemeHeaders(NamedTuple):
     key_name: str  # what the secret is called on Sentry's side, for error messages
 
 
+_SENDERS: dict[str, str] = {
+    "integration": "a Sentry integration",
+    "service_hook": "a service hook",
+    "sentry_app": "a Sentry app component",
+}
+
 _SCHEMES = (
     _SchemeHeaders(
         "integration", INTEGRATION_SIGNATURE_HEADER, "Sentry-Hook-Timestamp", "app's client secret"
@@ -77,6 +91,9 @@ _SCHEMES = (
     _SchemeHeaders("sentry_app", SENTRY_APP_SIGNATURE_HEADER, None, "app's client secret"),
 )
 _TIMESTAMPS = ("Sentry-Hook-Timestamp", "X-ServiceHook-Timestamp")
+
+#: Every scheme name, in the order ``verify`` looks for their headers.
+SCHEMES: tuple[Scheme, ...] = tuple(spec.scheme for spec in _SCHEMES)
 
 # Longer header values are refused before any parsing: a digest is 64 characters, an epoch
 # timestamp a few dozen, so hostile multi-kilobyte values cost one length check.
@@ -196,13 +213,26 @@ class WebhookDelivery:
 
 def _header_lookup(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
     """Header names folded to lower case; a signature header sent twice is refused."""
+    if isinstance(headers, (str, bytes, bytearray, memoryview)):
+        raise TypeError(
+            f"headers must be a mapping of header names to values or an iterable of (name, "
+            f"value) pairs (such as request.headers), got {type(headers).__name__}"
+        )
     items = headers.items() if isinstance(headers, Mapping) else headers
     folded: dict[str, str] = {}
-    for name, value in items:
+    for pair in items:
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            raise TypeError(
+                "headers must be a mapping or an iterable of (name, value) pairs; found an "
+                f"item of type {type(pair).__name__}"
+            )
+        name, value = pair
         key = _text(name).lower()
         if key in _SIGNATURE_NAMES and key in folded:
+            canonical = _SIGNATURE_NAMES[key]
             raise WebhookVerificationError(
-                f"the request carries {key} more than once: refused as ambiguous", header=key
+                f"the request carries {canonical} more than once: refused as ambiguous",
+                header=canonical,
             )
         folded.setdefault(key, _text(value))
     return folded
@@ -217,13 +247,35 @@ def _text(value: object) -> str:
     raise TypeError(f"header names and values must be str or bytes, got {type(value).__name__}")
 
 
-_SIGNATURE_NAMES = frozenset(spec.signature.lower() for spec in _SCHEMES)
+# Lower-cased signature header name -> its canonical spelling.
+_SIGNATURE_NAMES = {spec.signature.lower(): spec.signature for spec in _SCHEMES}
+
+
+def _accepted(schemes: Scheme | Iterable[Scheme] | None) -> tuple[_SchemeHeaders, ...]:
+    if schemes is None:
+        return _SCHEMES
+    wanted = {schemes} if isinstance(schemes, str) else set(schemes)
+    unknown = sorted(str(name) for name in wanted - set(SCHEMES))
+    if unknown or not wanted:
+        raise ValueError(
+            f"schemes must name one or more of {', '.join(SCHEMES)}"
+            + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+        )
+    return tuple(spec for spec in _SCHEMES if spec.scheme in wanted)
+
+
+def _none_of(accepted: tuple[_SchemeHeaders, ...]) -> str:
+    names = [spec.signature for spec in accepted]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return f"none of {listed}" if len(names) > 1 else f"no {listed}"
 
 
 def verify(
     headers: Mapping[str, str] | Iterable[tuple[str, str]],
     body: bytes | bytearray | memoryview,
     secret: str,
+    *,
+    schemes: Scheme | Iterable[Scheme] | None = None,
 ) -> WebhookDelivery:
     """Verify a request from Sentry given its headers and raw body, in any web framework.
 
@@ -233,30 +285,54 @@ def verify(
     request.body()`` in Starlette/FastAPI, ``request.body`` in Django; ``b""`` for the
     select-options GET). Whichever of ``Sentry-Hook-Signature``, ``X-ServiceHook-Signature``
     and ``Sentry-App-Signature`` is present is checked with ``secret`` (first found in
-    that order); the result describes the delivery::
+    that order); the result describes the delivery.
+
+    ``schemes`` restricts which signatures are accepted: ``"integration"``
+    (``Sentry-Hook-Signature``), ``"service_hook"`` (``X-ServiceHook-Signature``) and
+    ``"sentry_app"`` (``Sentry-App-Signature``), one name or several. Pass it on every
+    route: a route for issue-link or select-options requests must accept only
+    ``"sentry_app"`` with the app's client secret, a service hook's route only
+    ``"service_hook"`` with that hook's secret. Signature headers of other schemes are then
+    ignored, and a request carrying only those is refused. None (the default) accepts all
+    three, which is safe only when ``secret`` is the one secret all of them use::
 
         try:
-            delivery = verify(request.headers, await request.body(), CLIENT_SECRET)
+            delivery = verify(
+                request.headers, await request.body(), CLIENT_SECRET, schemes="sentry_app"
+            )
         except WebhookVerificationError:
             return Response(status_code=401)
 
     Raises:
         WebhookVerificationError: no signature header, a signature header sent twice, or
             a signature that does not match.
-        TypeError: ``body`` is a ``str`` or not bytes-like, ``secret`` is not a ``str``, or
-            a header name or value is neither ``str`` nor ``bytes``.
-        ValueError: ``secret`` is empty.
+        TypeError: ``body`` is a ``str`` or not bytes-like, ``secret`` is not a ``str``,
+            ``headers`` is not a mapping or iterable of pairs (a ``str``, say), or a header
+            name or value is neither ``str`` nor ``bytes``.
+        ValueError: ``secret`` is empty, or ``schemes`` is empty or names an unknown scheme.
     """
     _check_secret(secret)
+    accepted = _accepted(schemes)
     if isinstance(body, str) or not isinstance(body, (bytes, bytearray, memoryview)):
         verify_signature(body, None, secret)  # raises the explanatory TypeError
     found_headers = _header_lookup(headers)
-    found = next((spec for spec in _SCHEMES if spec.signature.lower() in found_headers), None)
+    found = next((spec for spec in accepted if spec.signature.lower() in found_headers), None)
     if found is None:
+        others = [
+            spec.signature
+            for spec in _SCHEMES
+            if spec not in accepted and spec.signature.lower() in found_headers
+        ]
+        if others:
+            raise WebhookVerificationError(
+                f"the request carries {_none_of(accepted)} (it carries {', '.join(others)}, "
+                "a scheme this receiver does not accept here)"
+            )
+        senders = [_SENDERS[spec.scheme] for spec in accepted]
         raise WebhookVerificationError(
-            f"the request carries none of {INTEGRATION_SIGNATURE_HEADER}, "
-            f"{SERVICE_HOOK_SIGNATURE_HEADER} or {SENTRY_APP_SIGNATURE_HEADER}: it was not "
-            "sent by a Sentry integration, service hook or Sentry app component"
+            f"the request carries {_none_of(accepted)}: it was not sent by "
+            + (", ".join(senders[:-1]) + " or " if len(senders) > 1 else "")
+            + senders[-1]
         )
     if not verify_signature(body, found_headers[found.signature.lower()], secret):
         raise WebhookVerificationError(
@@ -278,26 +354,36 @@ def verify(
     )
 
 
-async def verify_request(request: web.Request, secret: str) -> WebhookDelivery:
+async def verify_request(
+    request: web.Request,
+    secret: str,
+    *,
+    schemes: Scheme | Iterable[Scheme] | None = None,
+) -> WebhookDelivery:
     """Verify an incoming aiohttp.web request as a Sentry webhook, and describe it.
 
     Reads the raw body (aiohttp keeps it, so the handler may read it again) and hands it to
-    :func:`verify` with the request's headers::
+    :func:`verify` with the request's headers; ``schemes`` restricts the accepted
+    signatures as there::
 
         async def sentry_hook(request: web.Request) -> web.Response:
             try:
-                delivery = await verify_request(request, CLIENT_SECRET)
+                delivery = await verify_request(request, CLIENT_SECRET, schemes="integration")
             except WebhookVerificationError:
                 raise web.HTTPUnauthorized() from None
             payload = delivery.json()
             ...
 
     Raises:
-        WebhookVerificationError: no signature header, or the signature does not match.
-        ValueError: ``secret`` is empty (a configuration error, raised before reading).
+        WebhookVerificationError: no accepted signature header, or the signature does not
+            match.
+        ValueError: ``secret`` is empty, or ``schemes`` is wrong (configuration errors,
+            raised before reading).
     """
     _check_secret(secret)  # a misconfiguration should fail before any request is judged
+    accepted = _accepted(schemes)
     headers = request.headers
-    if not any(spec.signature in headers for spec in _SCHEMES):
-        return verify(headers, b"", secret)  # raises "no signature" without reading the body
-    return verify(headers, await request.read(), secret)
+    if not any(spec.signature in headers for spec in accepted):
+        # Raises "no signature" without reading the body.
+        return verify(headers, b"", secret, schemes=schemes)
+    return verify(headers, await request.read(), secret, schemes=schemes)

@@ -119,16 +119,18 @@ def org_info(org: Organization) -> OrgInfo:
 
 def member_info(member: Member) -> MemberInfo:
     user = member.user
+    # Read from the raw user: a user object that failed to decode still says has2fa.
+    raw_user = member.raw.get("user")
     has_2fa = None
-    if user is not None and isinstance(user.raw.get("has2fa"), bool):
-        has_2fa = user.has2fa
+    if isinstance(raw_user, dict) and isinstance(raw_user.get("has2fa"), bool):
+        has_2fa = raw_user["has2fa"]
     sso = (member.flags or {}).get("sso:linked")
     return MemberInfo(
         id=member.id,
         email=member.email or "",
         name=member.name,
         role=member.role or "",
-        pending=member.pending or user is None,
+        pending=member.pending if member.pending is not None else raw_user is None,
         invite_status=member.invite_status,
         date_created=member.date_created,
         has_2fa=has_2fa,
@@ -376,7 +378,8 @@ class Collector:
                 note("event_stats", exc)
                 return None
             checks["event_stats"] = Check(CHECKED)
-            return tuple(point.count for point in points)
+            # A bucket Sentry sent no count for (StatPoint.count None) counts as none seen.
+            return tuple(point.count or 0 for point in points)
 
         async def hooks() -> tuple[HookInfo, ...] | None:
             try:

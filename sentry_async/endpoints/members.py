@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from ..models import Member
+from ..models import Member, MemberTeamRole
 from ..models._outgoing import to_wire
 from ..pagination import Paginator
 from ..route import Route
@@ -18,6 +18,33 @@ def _slugs(teams: Sequence[str]) -> list[str]:
     if isinstance(teams, str):
         raise TypeError("teams must be a sequence of team slugs, not one string")
     return list(teams)
+
+
+_TEAMS_NONE = (
+    "teams=None: current Sentry removes the member from every team when a PUT carries no "
+    "teams, so None cannot mean 'leave them alone'. Pass the member's teams (or, to keep "
+    "team roles too, team_roles=member.team_roles) from members.get(), or [] to remove "
+    "them all."
+)
+
+
+def _team_roles(
+    team_roles: Mapping[str, str | None] | Sequence[MemberTeamRole],
+) -> list[dict[str, str | None]]:
+    if isinstance(team_roles, Mapping):
+        pairs = list(team_roles.items())
+    elif isinstance(team_roles, (str, bytes)):
+        raise TypeError("team_roles must map team slugs to team roles, not be a string")
+    else:
+        pairs = []
+        for item in team_roles:
+            if not isinstance(item, MemberTeamRole):
+                raise TypeError(
+                    "team_roles must be a mapping {team_slug: role} or the MemberTeamRole "
+                    f"items of Member.team_roles, got an item of type {type(item).__name__}"
+                )
+            pairs.append((item.team_slug, item.role))
+    return [{"teamSlug": slug, "role": role} for slug, role in pairs]
 
 
 class Members(Endpoint):
@@ -47,7 +74,7 @@ class Members(Endpoint):
         return await self._fetch(route, Member)
 
     async def add(
-        self, org: str, *, email: str, role: str = "member", teams: Sequence[str] = ()
+        self, org: str, *, email: str, role: str = "member", teams: Sequence[str] | None = ()
     ) -> Member:
         """Invite ``email`` with an organization role, optionally into teams (by slug).
 
@@ -55,7 +82,8 @@ class Members(Endpoint):
         set to ``role``: the documented body names ``role`` (and servers following it reject
         a body without it), while several released Sentry versions validate ``orgRole`` but
         create the member from ``role``. Sending both makes old and new servers apply the
-        requested role. ``teams`` is left out when empty. The role is always sent (``member``
+        requested role. ``teams`` is left out when empty or None (a new invite has no teams
+        to lose; Sentry sets no team roles on invites). The role is always sent (``member``
         by default, Sentry's own default, but stated: integration tokens may invite only
         ``member``). Sentry answers 201 with the pending invite (``user`` is None; ``teams``
         is None when the answer leaves it out, which says nothing about the invite's teams).
@@ -65,7 +93,7 @@ class Members(Endpoint):
         """
         if not email.strip():
             raise ValueError("email must not be empty")
-        slugs = _slugs(teams)
+        slugs = _slugs(teams) if teams is not None else []
         body = to_wire(
             {"email": email, "role": role, "org_role": role, "teams": slugs if slugs else UNSET}
         )
@@ -79,21 +107,58 @@ class Members(Endpoint):
         *,
         role: str | Unset = UNSET,
         teams: Sequence[str] | Unset = UNSET,
+        team_roles: Mapping[str, str | None] | Sequence[MemberTeamRole] | Unset = UNSET,
     ) -> Member:
-        """Change a member's organization role and/or teams; only what is given is sent.
+        """Change a member's organization role, teams and team roles; only what is given is sent.
 
         A new role is sent as both ``role`` and ``orgRole`` (see ``add``). ``teams`` (slugs)
-        replaces the member's team list. Sentry's current source rebuilds team memberships
-        on every PUT, so a call without ``teams`` may leave the member in no team. To keep
-        them while changing the role, pass the current teams read from ``members.get`` (the
-        details answer lists them): a ``Member.teams`` of None means the answer did not say,
-        never "no teams", and must not be sent as ``[]``.
+        replaces the member's team list; ``team_roles`` (sent as Sentry's ``teamRoles``:
+        ``[{"teamSlug", "role"}]``) replaces the teams and sets each one's team role
+        (``contributor``, ``admin``, or None for the org role's default). It is a mapping
+        ``{team_slug: role}`` or the ``Member.team_roles`` list from ``members.get``.
+
+        Current Sentry rebuilds team memberships on every PUT (organization member details,
+        ``save_team_assignments``): a non-empty ``teamRoles`` sets teams and roles; else
+        ``teams`` sets the teams and clears every team role; a PUT with neither leaves the
+        member in no team. So to change only the role, read the member first and send its
+        team roles back, which keeps both teams and team roles::
+
+            member = await sentry.members.get(org, member_id)
+            if member.team_roles is None:  # the answer did not say: never send [] for it
+                raise RuntimeError("unknown teams; not changing the role")
+            await sentry.members.update(
+                org, member_id, role="admin", team_roles=member.team_roles
+            )
+
+        (``teams=member.teams`` keeps the teams but not their roles.)
+
+        Raises:
+            TypeError: ``teams=None`` or ``team_roles=None`` (Sentry would read either as
+                "no teams": pass ``[]`` for that), a ``str`` for ``teams``, or
+                ``team_roles`` of the wrong shape.
+            ValueError: both ``teams`` and ``team_roles`` (Sentry ignores ``teams`` then).
         """
+        if teams is None:
+            raise TypeError(_TEAMS_NONE)
+        if team_roles is None:
+            raise TypeError(
+                "team_roles=None (Member.team_roles is None when the answer did not list "
+                "them): current Sentry would remove the member from every team. Pass the "
+                "team roles from members.get(), or [] to remove all teams."
+            )
+        if not isinstance(teams, Unset) and not isinstance(team_roles, Unset):
+            raise ValueError(
+                "pass teams or team_roles, not both: Sentry ignores teams when teamRoles "
+                "is sent (team_roles already names the teams)"
+            )
         body = to_wire(
             {
                 "role": role,
                 "org_role": role,
                 "teams": teams if isinstance(teams, Unset) else _slugs(teams),
+                "team_roles": (
+                    team_roles if isinstance(team_roles, Unset) else _team_roles(team_roles)
+                ),
             }
         )
         route = Route.build(

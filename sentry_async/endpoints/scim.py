@@ -113,8 +113,14 @@ class Scim(Endpoint):
     async def set_active(self, org: str, user_id: str | int, active: bool) -> ScimUser | None:
         """Set ``active``; ``False`` deactivates, which in Sentry removes the member (204 ->
         None). Sentry supports no other PATCH: ``True`` answers BadRequest ("Invalid Patch
-        Operation."), which other SCIM servers may accept."""
-        operation = {"op": "replace", "path": "active", "value": bool(active)}
+        Operation."), which other SCIM servers may accept.
+
+        Raises TypeError when ``active`` is not a ``bool``: ``"false"`` or ``0`` would
+        otherwise be sent as ``true``.
+        """
+        if not isinstance(active, bool):
+            raise TypeError(f"active must be True or False, got {type(active).__name__} {active!r}")
+        operation = {"op": "replace", "path": "active", "value": active}
         return await self.patch_user(org, user_id, [operation])
 
     async def delete_user(self, org: str, user_id: str | int) -> None:

@@ -76,30 +76,49 @@ def _to_str(value: Any) -> str:
     raise TypeError(f"expected a string, got {_kind(value)}")
 
 
+# Integers above this do not survive a trip through a JSON float: 2**53 + 1 arrives as
+# 9007199254740992.0, so such a float is refused rather than read as a wrong id or count.
+_EXACT_FLOAT = 2.0**53
+
+
 def _to_int(value: Any) -> int:
     if value.__class__ is int:
         return value
     if value.__class__ is str:  # counts such as an issue's "count": "1289"
-        return int(value)
-    if value.__class__ is float and value.is_integer():
+        try:
+            return int(value)
+        except ValueError:
+            # "12.0" reads like 12.0 does; "NaN", "inf", "1e400" raise below.
+            return _to_int(float(value))
+    if value.__class__ is float and value.is_integer() and abs(value) <= _EXACT_FLOAT:
         return int(value)
     raise TypeError(f"expected an integer, got {_kind(value)}")
 
 
+def _finite(number: float) -> float:
+    if number - number != 0.0:  # NaN or infinity: not a count or a rate
+        raise ValueError(f"expected a finite number, got {number!r}")
+    return number
+
+
 def _to_float(value: Any) -> float:
     if value.__class__ is float or value.__class__ is int:
-        return float(value)
+        return _finite(float(value))
     if value.__class__ is str:  # numbers quoted like counts
-        return float(value)
+        return _finite(float(value))
     raise TypeError(f"expected a number, got {_kind(value)}")
 
 
 def _to_number(value: Any, _type: Any = None) -> float | int:
-    if value.__class__ is int or value.__class__ is float:
+    if value.__class__ is int:
         return value
+    if value.__class__ is float:
+        return _finite(value)
     if value.__class__ is str:  # quoted numbers, as counts sometimes are
-        number = float(value)
-        return int(number) if number.is_integer() and "." not in value else number
+        try:
+            return int(value)
+        except ValueError:
+            return _finite(float(value))  # "12.0" stays 12.0, as the float 12.0 does
     raise TypeError(f"expected a number, got {_kind(value)}")
 
 
@@ -158,6 +177,52 @@ def _good_items(hook: Hook, value: Any) -> list[Any] | None:
     return good
 
 
+def _each_or_none(hook: Hook, value: Any) -> list[Any]:
+    """A positional list (``list[X | None]``): an item that does not decode becomes None in
+    its place, so positions still line up (a stats series with its intervals)."""
+    if value.__class__ is not list:
+        raise TypeError(f"expected a list, got {_kind(value)}")
+    out: list[Any] = []
+    for item in value:
+        try:
+            out.append(None if item is None else hook(item))
+        except Exception:
+            out.append(None)
+    return out
+
+
+def _values_or_none(hook: Hook, value: Any) -> dict[str, Any]:
+    """A ``Mapping[str, X | None]``: a value that does not decode becomes None."""
+    items = _json_object(value)
+    out: dict[str, Any] = {}
+    for key, item in items.items():
+        try:
+            out[key] = None if item is None else hook(item)
+        except Exception:
+            out[key] = None
+    return out
+
+
+def _optional_inner(tp: Any) -> Any:
+    """``X`` for ``X | None`` (X itself may be a union), else None."""
+    args = typing.get_args(tp)
+    if typing.get_origin(tp) not in (Union, types.UnionType) or type(None) not in args:
+        return None
+    rest = tuple(arg for arg in args if arg is not type(None))
+    return rest[0] if len(rest) == 1 else Union[rest]  # noqa: UP007
+
+
+def _is_positional_list(tp: Any) -> bool:
+    origin: Any = typing.get_origin(tp)
+    return origin is list and _optional_inner(typing.get_args(tp)[0]) is not None
+
+
+def _is_optional_values(tp: Any) -> bool:
+    origin: Any = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    return origin is Mapping and args[0] is str and _optional_inner(args[1]) is not None
+
+
 def _is_id(name: str) -> bool:
     return name == "id" or name.endswith("_id")
 
@@ -177,6 +242,21 @@ def register_scalar_hooks(converter: cattrs.Converter) -> None:
     converter.register_structure_hook_func(lambda tp: tp == Mapping[str, Any], _json_object)
     converter.register_structure_hook_func(lambda tp: tp == Mapping[str, bool], _flag_map)
     converter.register_structure_hook_func(lambda tp: tp == (float | int), _to_number)
+
+    def item_hook(tp: Any) -> Hook:
+        hook = converter.get_structure_hook(tp)
+        return lambda item: hook(item, tp)
+
+    def positional_list(tp: Any) -> Hook:
+        each = item_hook(_optional_inner(typing.get_args(tp)[0]))
+        return lambda value, _type=None: _each_or_none(each, value)
+
+    def optional_values(tp: Any) -> Hook:
+        each = item_hook(_optional_inner(typing.get_args(tp)[1]))
+        return lambda value, _type=None: _values_or_none(each, value)
+
+    converter.register_structure_hook_factory(_is_positional_list, positional_list)
+    converter.register_structure_hook_factory(_is_optional_values, optional_values)
 
 
 def _missing(keys: tuple[str, ...]) -> ModelDecodeError:
@@ -366,7 +446,7 @@ class ModelHookFactory:
         if required:
             lines.append(f"s{index}(x, None if v is None else {conversion})")
             return lines
-        fallback = self._fallback(tp, index)
+        fallback = self._fallback(tp, index, ns)
         default = _default_expr(field, index, ns)
         lines.append("if v is not None:")
         lines.append(f"    try: v = {conversion}")
@@ -375,11 +455,19 @@ class ModelHookFactory:
         lines.append(f"s{index}(x, {store})")
         return lines
 
-    def _fallback(self, tp: Any, index: int) -> str:
-        """What an optional field gets when its value does not convert as a whole."""
-        if _list_item(tp) in self._models:
-            # A list of nested models keeps the items that decode; the rest stay in ``raw``.
+    def _fallback(self, tp: Any, index: int, ns: dict[str, Any]) -> str:
+        """What an optional field gets when its value does not convert as a whole.
+
+        A list keeps the items that decode, in order; the rest stay in ``raw`` only. (A
+        ``list[X | None]`` never gets here: its undecodable items become None in place.)
+        """
+        item = _list_item(tp)
+        if item in self._models:
             return f"_good_items(h{index}, v)"
+        if item is not None:
+            hook = self._converter.get_structure_hook(item)
+            ns[f"i{index}"] = lambda value: hook(value, item)
+            return f"_good_items(i{index}, v)"
         return "None"
 
     def _conversion(self, tp: Any, index: int, ns: dict[str, Any]) -> str:

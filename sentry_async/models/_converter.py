@@ -103,7 +103,8 @@ _KEYS: dict[tuple[type[Any], str], tuple[str, ...]] = {
     (resolve.Event, "event_id"): ("eventID",),
     (resolve.Event, "group_id"): ("groupID",),
     (resolve.Event, "project_id"): ("projectID",),
-    (scim.ScimListResponse, "resources"): ("Resources",),
+    # SCIM attribute names are case-insensitive; Sentry spells it ``Resources``.
+    (scim.ScimListResponse, "resources"): ("Resources", "resources"),
 }
 
 # Fields where Sentry sends "" to mean "none".

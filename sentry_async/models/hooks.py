@@ -6,6 +6,8 @@ from typing import Any
 
 import attrs
 
+from ._secret import secret_field
+
 __all__ = ["ServiceHook"]
 
 
@@ -20,7 +22,7 @@ class ServiceHook:
     id: str
     url: str | None = None
     #: Readable, but left out of the repr.
-    secret: str | None = attrs.field(default=None, repr=False)
+    secret: str | None = secret_field()
     #: ``active`` or ``disabled`` (plain ``str``: Sentry may add states).
     status: str | None = None
     #: ``event.alert``, ``event.created``...

@@ -6,6 +6,8 @@ from typing import Any
 
 import attrs
 
+from ._secret import secret_field
+
 __all__ = ["ClientKey", "ClientKeyDsn", "ClientKeyRateLimit"]
 
 
@@ -15,7 +17,7 @@ class ClientKeyDsn:
 
     public: str | None = None
     #: The DSN with the secret key in it: readable, but left out of the repr.
-    secret: str | None = attrs.field(default=None, repr=False)
+    secret: str | None = secret_field()
     csp: str | None = None
     security: str | None = None
     minidump: str | None = None
@@ -48,7 +50,7 @@ class ClientKey:
     label: str | None = None
     public: str | None = None
     #: The secret key: readable, but left out of the repr.
-    secret: str | None = attrs.field(default=None, repr=False)
+    secret: str | None = secret_field()
     #: An integer on the wire, unlike every other id.
     project_id: int | None = None
     is_active: bool | None = None

@@ -6,6 +6,7 @@ from typing import Any
 
 import attrs
 
+from ._secret import secret_field
 from .common import Avatar
 
 __all__ = ["Member", "MemberTeamRole", "MemberUser", "MemberUserEmail"]
@@ -80,6 +81,6 @@ class Member:
     teams: list[str] | None = None
     team_roles: list[MemberTeamRole] | None = None
     #: Carries the invitation's token (anyone holding it can join): left out of the repr.
-    invite_link: str | None = attrs.field(default=None, repr=False)
+    invite_link: str | None = secret_field()
     is_only_owner: bool | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ._codegen import _to_int
 from ._time import parse_datetime
 from .common import Avatar
 
@@ -116,31 +117,48 @@ class TagValue:
 class StatPoint:
     """One bucket of project stats v1: events counted from ``timestamp`` on.
 
-    The wire sends a bare ``[epoch_seconds, count]`` pair, so ``raw`` stays empty.
+    The wire sends a bare ``[epoch_seconds, count]`` pair, so ``raw`` stays empty. ``count``
+    is None when Sentry sent null or something that is not a count: "unknown", not zero
+    (Sentry sends 0 for an empty bucket).
     """
 
     timestamp: datetime
-    count: int
+    count: int | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
     @classmethod
     def from_pair(cls, value: Any) -> "StatPoint":
-        """Decode one ``[epoch_seconds, count]`` pair."""
+        """Decode one ``[epoch_seconds, count]`` pair; the count may be quoted (``"7"``).
+
+        Raises TypeError/ValueError when ``value`` is not a pair or the timestamp is not
+        one; never over the count.
+        """
         if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
             raise TypeError(f"expected a [timestamp, count] pair, got {type(value).__name__}")
         if len(value) != 2:
             raise ValueError(f"expected a [timestamp, count] pair, got {len(value)} items")
         ts, count = value
         if count.__class__ is not int:
-            if count.__class__ is float and count.is_integer():
-                count = int(count)
-            else:
-                raise TypeError(f"stat count must be an integer, got {count!r}")
+            try:
+                count = None if count is None else _to_int(count)
+            except (TypeError, ValueError):
+                count = None
         return cls(timestamp=parse_datetime(ts), count=count)
 
 
 def decode_stat_points(data: Iterable[Any]) -> list[StatPoint]:
-    """Decode a project stats v1 body (``[[epoch_seconds, count], ...]``)."""
-    if isinstance(data, (str, bytes, Mapping)):
+    """Decode a project stats v1 body (``[[epoch_seconds, count], ...]``).
+
+    A point that is not a pair or has no readable timestamp is left out (one bad point
+    never fails the call); a bad count gives ``count=None``. Raises TypeError when the body
+    is not a list.
+    """
+    if isinstance(data, (str, bytes, Mapping)) or not isinstance(data, Iterable):
         raise TypeError(f"expected a list of [timestamp, count] pairs, got {type(data).__name__}")
-    return [StatPoint.from_pair(item) for item in data]
+    points: list[StatPoint] = []
+    for item in data:
+        try:
+            points.append(StatPoint.from_pair(item))
+        except (TypeError, ValueError):
+            continue
+    return points

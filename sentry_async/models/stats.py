@@ -18,9 +18,11 @@ class StatsGroup:
     """
 
     by: Mapping[str, Any] | None = None
-    totals: Mapping[str, float | int] | None = None
-    #: One number per entry of ``StatsV2.intervals``.
-    series: Mapping[str, list[float | int]] | None = None
+    #: A total that is null or not a finite number is None (the other totals stay).
+    totals: Mapping[str, float | int | None] | None = None
+    #: One number per entry of ``StatsV2.intervals``; a point that is null or not a finite
+    #: number is None in its place, so positions still match the intervals.
+    series: Mapping[str, list[float | int | None]] | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
 
@@ -30,6 +32,7 @@ class StatsV2:
 
     start: datetime | None = None
     end: datetime | None = None
-    intervals: list[datetime] | None = None
+    #: An interval that is null or not a date is None in its place (series stay aligned).
+    intervals: list[datetime | None] | None = None
     groups: list[StatsGroup] | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)

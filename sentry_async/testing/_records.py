@@ -97,6 +97,8 @@ class Member:
     idp_provisioned: bool = False
     last_active: float | None = None
     teams: list[str] = attrs.Factory(list)
+    #: Team slug -> team role (``contributor``/``admin``) where one was set; others: None.
+    team_roles: dict[str, str] = attrs.Factory(dict)
 
     @property
     def pending(self) -> bool:

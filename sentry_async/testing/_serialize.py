@@ -214,7 +214,9 @@ def member_json(member: Member, *, detailed: bool = False) -> dict[str, Any]:
     }
     if detailed:
         body["teams"] = list(member.teams)
-        body["teamRoles"] = [{"teamSlug": slug, "role": None} for slug in member.teams]
+        body["teamRoles"] = [
+            {"teamSlug": slug, "role": member.team_roles.get(slug)} for slug in member.teams
+        ]
         body["invite_link"] = None
     return body
 

@@ -8,6 +8,7 @@ import json
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -19,7 +20,6 @@ from sentry_async.testing import FakeOrg, FakeSentry, Fault, FaultKind, RateLimi
 
 from .helpers import (
     ESC,
-    MEMBERS,
     PROJECTS,
     TOKEN,
     audit,
@@ -34,12 +34,17 @@ STATS = "GET /projects/{org}/{project}/stats/"
 HOOKS = "GET /projects/{org}/{project}/hooks/"
 
 
+def listed_members(org: FakeOrg) -> list[Any]:
+    """The members Sentry lists: requests to be invited are not members yet."""
+    return [m for m in org.members.values() if m.invite_status == "approved"]
+
+
 def expected_findings(org: FakeOrg) -> dict[str, int]:
     """What the rules should find in ``org``, counted from the fake's own records."""
     now = time.time()
     projects = list(org.projects)
     hooks = [h for p in projects for h in org.hooks_of(p)]
-    members = list(org.members.values())
+    members = listed_members(org)
     owners = sum(1 for m in members if m.role == "owner")
     return {
         "project-never-received-event": sum(1 for p in projects if p.first_event is None),
@@ -88,12 +93,12 @@ async def test_json_report_covers_the_whole_org(fake: FakeSentry) -> None:
     assert [p["slug"] for p in report["projects"]] == [p.slug for p in org.projects]
     assert all(p["audited"] for p in report["projects"])
     assert sorted(m["email"] for m in report["members"]) == sorted(
-        m.email for m in org.members.values()
+        m.email for m in listed_members(org)
     )
     assert rule_counts(report["findings"]) == nonzero(expected_findings(org))
     totals = report["totals"]
     assert totals["projects"] == totals["projects_audited"] == PROJECTS
-    assert totals["members"] + totals["pending_invites"] == MEMBERS
+    assert totals["members"] + totals["pending_invites"] == len(listed_members(org))
     assert totals["client_keys"] == len(org.all_keys())
     assert totals["service_hooks"] == sum(len(org.hooks_of(p)) for p in org.projects)
     assert totals["repositories"] == len(org.repos)
@@ -140,7 +145,8 @@ async def test_every_format_parses_back_to_the_same_findings(fake: FakeSentry) -
     rows = md["tables"][f"Findings ({len(findings)})"]
     assert [{k.lower(): v for k, v in r.items()} for r in rows] == findings
     assert len(md["tables"][f"Projects ({PROJECTS})"]) == PROJECTS
-    assert len(md["tables"][f"Members ({MEMBERS})"]) == MEMBERS
+    listed = len(listed_members(fake.org))
+    assert len(md["tables"][f"Members ({listed})"]) == listed
 
     table = await audit(fake)  # the default: a plain summary when not on a terminal
     assert table.code == 0
@@ -193,10 +199,11 @@ async def test_progress_without_a_terminal_is_plain_lines(fake: FakeSentry) -> N
         line.startswith(f"sentry-async: projects {PROJECTS}/{PROJECTS} (100%)") for line in lines
     )
     assert lines[-1].startswith(f"sentry-async: projects: {PROJECTS}/{PROJECTS} done in ")
-    pending = sum(1 for m in fake.org.members.values() if m.pending)
+    listed = listed_members(fake.org)
+    pending = sum(1 for m in listed if m.pending)
     # The member count says what it counts, as the totals do.
     assert (
-        f"sentry-async: found {PROJECTS} projects and {MEMBERS - pending} members "
+        f"sentry-async: found {PROJECTS} projects and {len(listed) - pending} members "
         f"(+ {pending} pending invitations, counted apart)"
     ) in lines
 
@@ -212,7 +219,8 @@ async def test_the_demo_in_process() -> None:
     report = json.loads(result.out)
     assert report["org"]["slug"] == "acme"
     assert report["totals"]["projects"] == report["totals"]["projects_audited"] == 60
-    assert report["totals"]["members"] + report["totals"]["pending_invites"] == 70
+    # 70 members, one of them a request to be invited, which Sentry does not list.
+    assert report["totals"]["members"] + report["totals"]["pending_invites"] == 69
     planted = rule_counts(report["findings"])
     assert set(planted) == set(ACTIONS)  # every rule has something to find in the demo
     for rule in (

@@ -223,6 +223,7 @@ async def asgi(
     app: Any, method: str, path: str, headers: dict[str, str], body: bytes = b""
 ) -> tuple[int, Any]:
     """One request through an ASGI app, as a server would hand it over (no network)."""
+    path, _, query = path.partition("?")
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -231,7 +232,7 @@ async def asgi(
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
-        "query_string": b"",
+        "query_string": query.encode(),
         "root_path": "",
         "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()],
         "client": ("127.0.0.1", 50000),
@@ -267,10 +268,13 @@ async def test_starlette_receiver_verifies_all_three_schemes(
         "X-ServiceHook-Signature": sign(body, hook.secret),
         "X-ServiceHook-GUID": hook.id,
     }
-    assert (await asgi(app, "POST", "/sentry/webhook", hook_headers, body))[0] == 200
-    assert (await asgi(app, "POST", "/sentry/webhook", hook_headers, body + b" "))[0] == 401
+    assert (await asgi(app, "POST", "/sentry/hook", hook_headers, body))[0] == 200
+    assert (await asgi(app, "POST", "/sentry/hook", hook_headers, body + b" "))[0] == 401
     app_headers = {"Sentry-Hook-Signature": sign(body, "app-client-secret")}
     assert (await asgi(app, "POST", "/sentry/webhook", app_headers, body))[0] == 200
+    # Each route takes only its own scheme: a valid hook signature is no app webhook.
+    assert (await asgi(app, "POST", "/sentry/webhook", hook_headers, body))[0] == 401
+    assert (await asgi(app, "POST", "/sentry/hook", app_headers, body))[0] == 401
 
     link = json.dumps({"fields": {"title": "Crash on pay"}, "issueId": "7"}).encode()
     link_headers = {"Sentry-App-Signature": sign(link, "app-client-secret")}
@@ -278,15 +282,26 @@ async def test_starlette_receiver_verifies_all_three_schemes(
     assert status == 201 and created["title"] == "Crash on pay"
     wrong = {"Sentry-App-Signature": sign(link, hook.secret)}
     assert (await asgi(app, "POST", "/sentry/issue-link", wrong, link))[0] == 401
+    # Signed with the hook's secret under the hook's own header: still refused here.
+    forged = {"X-ServiceHook-Signature": sign(link, hook.secret), "X-ServiceHook-GUID": hook.id}
+    assert (await asgi(app, "POST", "/sentry/issue-link", forged, link))[0] == 401
+    forged_get = {"X-ServiceHook-Signature": sign(b"", hook.secret), "X-ServiceHook-GUID": hook.id}
+    assert (await asgi(app, "GET", "/sentry/options", forged_get))[0] == 401
+    # A signed JSON array (or non-JSON) body is a clear 400, not a crash.
+    for bad in (b"[1, 2]", b"not json"):
+        signed = {"Sentry-App-Signature": sign(bad, "app-client-secret")}
+        assert (await asgi(app, "POST", "/sentry/issue-link", signed, bad))[0] == 400
 
-    # The select-options GET: empty body, signature of the empty string.
+    # The select-options GET: empty body, signature of the empty string (query unsigned).
     empty = {"Sentry-App-Signature": sign(b"", "app-client-secret")}
     status, choices = await asgi(app, "GET", "/sentry/options", empty)
     assert status == 200 and choices[0] == {"label": "Ops", "value": "ops"}
+    status, choices = await asgi(app, "GET", "/sentry/options?query=we", empty)
+    assert status == 200 and choices == [{"label": "Web", "value": "web"}]
     assert (await asgi(app, "GET", "/sentry/options", {}))[0] == 401
 
     deliveries: list[Any] = app.state.deliveries
-    assert [d.scheme for d in deliveries] == [
+    assert [d.scheme for d in deliveries][:4] == [
         "service_hook",
         "integration",
         "sentry_app",

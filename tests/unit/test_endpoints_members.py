@@ -228,3 +228,47 @@ async def test_add_answer_without_teams_gives_none_not_an_empty_list(
     member = await sentry.members.add(ORG, email="newhire@northwind.example", teams=["platform"])
     # Sending this back as ``teams=`` would strip the invite's teams if it were [].
     assert member.teams is None
+
+
+async def test_update_sends_team_roles_in_sentrys_name(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    from sentry_async.models import MemberTeamRole
+
+    mocked.put(at(f"{MEMBERS}730/"), payload=payloads.member(role="admin"), repeat=True)
+    kept = [MemberTeamRole(team_slug="platform", role="admin"), MemberTeamRole(team_slug="web")]
+    await sentry.members.update(ORG, "730", role="admin", team_roles=kept)
+    await sentry.members.update(ORG, "730", team_roles={"ops": "contributor"})
+    first, second = sent(mocked)
+    assert first.json == {
+        "role": "admin",
+        "orgRole": "admin",
+        "teamRoles": [{"teamSlug": "platform", "role": "admin"}, {"teamSlug": "web", "role": None}],
+    }
+    assert second.json == {"teamRoles": [{"teamSlug": "ops", "role": "contributor"}]}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"teams": None}, TypeError, "removes the member from every team"),
+        ({"team_roles": None}, TypeError, "remove the member from every team"),
+        ({"team_roles": ["platform"]}, TypeError, "MemberTeamRole"),
+        ({"team_roles": "platform"}, TypeError, "not be a string"),
+        ({"teams": ["a"], "team_roles": {"a": None}}, ValueError, "not both"),
+    ],
+)
+async def test_update_refuses_arguments_that_would_lose_teams(
+    sentry: SentryClient, mocked: aioresponses, kwargs: dict[str, Any], error: type, match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        await sentry.members.update(ORG, 730, role="admin", **kwargs)
+    assert mocked.requests == {}
+
+
+async def test_add_with_teams_none_sends_no_teams(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    mocked.post(at(MEMBERS), payload=payloads.member(), status=201)
+    await sentry.members.add(ORG, email="new@example.com", teams=None)
+    assert "teams" not in the_one(mocked).json

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from sentry_async import SentryClient
@@ -238,3 +240,13 @@ async def test_delete_user_answers_204_and_returns_none(
     assert await sentry.scim.delete_user(ORG, "730") is None
     request = the_one(mocked)
     assert (request.method, request.path, request.json) == ("DELETE", f"{USERS}/730", NO_BODY)
+
+
+@pytest.mark.parametrize("active", ["false", 0, None, "true"])
+async def test_set_active_refuses_anything_but_a_bool(
+    sentry: SentryClient, mocked: aioresponses, active: Any
+) -> None:
+    # bool("false") is True: a string must never reactivate (or deactivate) anyone.
+    with pytest.raises(TypeError, match="active must be True or False"):
+        await sentry.scim.set_active(ORG, 730, active)
+    assert mocked.requests == {}

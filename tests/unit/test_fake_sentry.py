@@ -210,7 +210,8 @@ async def test_row_cursor_lists_end_with_results_false(
 ) -> None:
     url = f"{fake.api_url}/organizations/acme/members/?per_page=25&cursor=0:25:0"
     _, body, headers = await call(http, "GET", url)
-    assert [m["id"] for m in body] == list(fake.org.members)[25:40]
+    listed = [m.id for m in fake.org.members.values() if m.invite_status == "approved"]
+    assert [m["id"] for m in body] == listed[25:40]
     assert links(headers)["next"][1:] == (False, "0:50:0")
 
 
@@ -1016,9 +1017,20 @@ async def _emails(http: aiohttp.ClientSession, fake: FakeSentry, query: str) -> 
 async def test_member_list_query_filters_like_sentry(http: aiohttp.ClientSession) -> None:
     async with FakeSentry(_member_org()) as fake:
         members = list(fake.org.members.values())
+        requested = members[-1]
+        requested.invite_status = "requested_to_be_invited"
+        members = [m for m in members if m is not requested]
         everyone = {m.email for m in members}
-        some = members[1]
+        # Requests to be invited are not members yet: not listed, and no details.
+        assert await _emails(http, fake, "") == everyone
+        member_url = f"{fake.api_url}/organizations/acme/members/{requested.id}/"
+        assert (await call(http, "GET", member_url))[0] == 404
+        some = next(m for m in members[1:] if not m.pending)
         assert await _emails(http, fake, f"email:{some.email}") == {some.email}
+        # An account's e-mail matches in any case; an invite's as stored.
+        assert await _emails(http, fake, f"email:{some.email.upper()}") == {some.email}
+        invite = next(m for m in members if m.pending)
+        assert await _emails(http, fake, f"email:{invite.email.upper()}") == set()
         admins = {m.email for m in members if m.role == "admin"}
         assert await _emails(http, fake, "role:admin") == admins
         both = {m.email for m in members if m.role in ("admin", "owner")}
@@ -1028,12 +1040,43 @@ async def test_member_list_query_filters_like_sentry(http: aiohttp.ClientSession
         assert await _emails(http, fake, "isInvited:false") == everyone - invited
         with_2fa = {m.email for m in members if not m.pending and m.has_2fa}
         assert await _emails(http, fake, "has2fa:true") == with_2fa
-        assert await _emails(http, fake, "has2fa:false") == everyone - with_2fa
+        # has2fa:false lists joined members without 2FA: pending invites have no user.
+        assert await _emails(http, fake, "has2fa:false") == everyone - with_2fa - invited
         fragment = some.email.split("@")[0][1:].upper()
         assert some.email in await _emails(http, fake, fragment)
+        assert some.email in await _emails(http, fake, some.name.split()[-1].lower())
+        some.username = "zz-only-in-username"
+        assert await _emails(http, fake, "zz-only-in-username") == set()
         assert await _emails(http, fake, "role:admin isInvited:true") == admins & invited
+        assert await _emails(http, fake, "hasExternalUsers:true") == set()
+        assert await _emails(http, fake, "hasExternalUsers:false") == everyone
+        url = f"{fake.api_url}/organizations/acme/members/?query={quote('scope:member:admin')}"
+        status, body, _ = await call(http, "GET", url)
+        assert status == 400 and "does not model" in body["detail"]
         # An unknown key matches nothing, as in Sentry.
         assert await _emails(http, fake, "colour:blue") == set()
+
+
+async def test_member_put_team_roles_like_sentry(http: aiohttp.ClientSession) -> None:
+    async with FakeSentry(
+        FakeOrg.generate(projects=6, members=12, teams=3, seed=3, now=NOW)
+    ) as fake:
+        member = next(m for m in fake.org.members.values() if not m.pending and m.role == "member")
+        a, b = list(fake.org.teams)[:2]
+        url = f"{fake.api_url}/organizations/acme/members/{member.id}/"
+        roles = [{"teamSlug": a, "role": "admin"}, {"teamSlug": b, "role": None}]
+        status, body, _ = await call(http, "PUT", url, {"teamRoles": roles})
+        assert status == 200 and body["teams"] == [a, b] and body["teamRoles"] == roles
+        # A role change that sends the team roles back keeps them.
+        status, body, _ = await call(http, "PUT", url, {"orgRole": "admin", "teamRoles": roles})
+        assert body["teamRoles"] == roles and body["orgRole"] == "admin"
+        # ``teams`` alone keeps the teams but clears their roles; nothing clears the teams.
+        status, body, _ = await call(http, "PUT", url, {"teams": [a]})
+        assert body["teamRoles"] == [{"teamSlug": a, "role": None}]
+        status, body, _ = await call(http, "PUT", url, {"orgRole": "member"})
+        assert body["teams"] == [] and body["teamRoles"] == []
+        bad = [{"teamSlug": a, "role": "captain"}]
+        assert (await call(http, "PUT", url, {"teamRoles": bad}))[0] == 400
 
 
 async def test_stats_v2_grouped_by_project_has_totals_but_no_series(

@@ -277,22 +277,30 @@ class TestStatPoints:
         assert type(point.count) is int
 
     @pytest.mark.parametrize(
-        "body",
+        "point",
         [
-            [[1_700_000_000]],
-            [[1_700_000_000, 1, 2]],
-            [{"timestamp": 1_700_000_000, "count": 1}],
-            [[1_700_000_000, "many"]],
-            [[1_700_000_000, 2.5]],
-            [[None, 1]],
-            ["1700000000,1"],
+            [1_700_000_000],
+            [1_700_000_000, 1, 2],
+            {"timestamp": 1_700_000_000, "count": 1},
+            [None, 1],
+            "1700000000,1",
         ],
     )
-    def test_malformed_points_raise(self, body: list[object]) -> None:
-        with pytest.raises((TypeError, ValueError)):
-            decode_stat_points(body)
+    def test_point_without_pair_or_timestamp_is_left_out(self, point: object) -> None:
+        # One bad point never fails the call: the others are kept.
+        good = [1_700_000_000, 4]
+        assert [p.count for p in decode_stat_points([good, point, good])] == [4, 4]
         with pytest.raises(ModelDecodeError, match="StatPoint"):
-            structure(body, list[StatPoint])
+            structurer(StatPoint)(point)
+
+    @pytest.mark.parametrize(
+        ("count", "expected"),
+        [("7", 7), ("7.0", 7), (None, None), ("many", None), (2.5, None), ("NaN", None)],
+    )
+    def test_count_is_coerced_or_none(self, count: object, expected: int | None) -> None:
+        (point,) = decode_stat_points([[1_700_000_000, count]])
+        assert point.count == expected
+        assert point.timestamp == utc(2023, 11, 14, 22, 13, 20)
 
     def test_body_must_be_a_list(self) -> None:
         with pytest.raises(TypeError):
@@ -430,15 +438,24 @@ class TestOrganizationResources:
         assert limited.totals["sum(quantity)"] == 12.5
         assert limited.series["sum(quantity)"] == [0, 12.5, 0]
 
-    def test_stats_v2_non_numeric_series_is_none_and_kept_in_raw(self) -> None:
+    def test_stats_v2_bad_points_are_none_in_place_and_kept_in_raw(self) -> None:
         body = payloads.stats_v2()
         body["groups"][0]["series"]["sum(quantity)"][1] = "lots"
+        body["groups"][0]["series"]["sum(times_seen)"][0] = None
+        body["groups"][0]["totals"]["sum(times_seen)"] = "NaN"
+        body["intervals"][2] = None
 
         stats = structure(body, StatsV2)
 
-        assert stats.groups is not None and stats.groups[0].series is None
-        assert stats.groups[0].raw["series"]["sum(quantity)"][1] == "lots"
-        assert stats.groups[0].totals is not None
+        assert stats.intervals is not None and len(stats.intervals) == 3
+        assert stats.intervals[2] is None and stats.intervals[0] == utc(2024, 2, 26)
+        group = (stats.groups or [])[0]
+        assert group.series == {
+            "sum(quantity)": [1500, None, 1800],
+            "sum(times_seen)": [None, 31, 37],
+        }
+        assert group.totals == {"sum(quantity)": 5012, "sum(times_seen)": None}
+        assert group.raw["series"]["sum(quantity)"][1] == "lots"
 
     def test_relay_usage(self) -> None:
         relay = structure(payloads.relay_usage(), RelayUsage)

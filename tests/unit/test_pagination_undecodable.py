@@ -113,3 +113,48 @@ async def test_scim_empty_page_without_resources(
     assert len(mocked.requests) == 1
     # The model of the same body agrees: an empty page.
     assert structure(body, ScimListResponse).resources is None
+
+
+async def test_collect_with_a_limit_still_reports_undecodable_items(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    # The bad items sit among the first two good ones: a limit must not hide them.
+    serve(mocked)
+    with pytest.raises(UndecodableItemsError) as caught:
+        await sentry.projects.list("acme", per_page=3).collect(limit=2)
+    assert [p.slug for p in caught.value.collected] == ["p0", "p1"]
+    assert caught.value.items == [{"name": "no id"}, "junk"]
+    with pytest.raises(UndecodableItemsError) as caught:
+        await sentry.projects.list("acme", per_page=3).collect(limit=1)
+    assert [p.slug for p in caught.value.collected] == ["p0"]
+
+
+def scim_body(**fields: Any) -> dict[str, Any]:
+    return {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], **fields}
+
+
+@pytest.mark.parametrize("resources", ["missing", None, []])
+async def test_scim_page_that_counts_users_but_sends_none_is_an_error(
+    sentry: SentryClient, mocked: aioresponses, resources: Any
+) -> None:
+    body = scim_body(totalResults=3, startIndex=1, itemsPerPage=0)
+    if resources != "missing":
+        body["Resources"] = resources
+    mocked.get(re.compile(re.escape(USERS) + r"\?.*"), payload=body, repeat=True)
+    with pytest.raises(DecodeError) as caught:
+        await sentry.scim.list_users("acme").collect()
+    assert "totalResults=3" in str(caught.value)
+    assert ("missing" if resources == "missing" else repr(resources)) in str(caught.value)
+
+
+async def test_scim_resources_in_any_case_and_float_counts(
+    sentry: SentryClient, mocked: aioresponses
+) -> None:
+    user = {"id": "7", "userName": "ada@example.com", "active": True}
+    body = scim_body(totalResults=3.0, startIndex=1.0, itemsPerPage=1, resources=[user])
+    mocked.get(re.compile(re.escape(USERS) + r"\?.*startIndex=1(&.*)?$"), payload=body)
+    second = scim_body(totalResults=3, startIndex=2, itemsPerPage=2, RESOURCES=[user, user])
+    mocked.get(re.compile(re.escape(USERS) + r"\?.*startIndex=2(&.*)?$"), payload=second)
+    users = await sentry.scim.list_users("acme").collect()
+    assert [u.id for u in users] == ["7", "7", "7"]
+    assert structure(body, ScimListResponse).resources == [user]

@@ -136,8 +136,17 @@ async def hook_client() -> AsyncIterator[HookClient]:
         assert await request.read() == delivery.body  # the body is still there for the app
         return web.json_response({"ok": True})
 
+    async def app_only(request: web.Request) -> web.Response:
+        try:
+            delivery = await verify_request(request, SECRET, schemes="sentry_app")
+        except WebhookVerificationError as exc:
+            return web.json_response({"error": str(exc), "header": exc.header}, status=401)
+        deliveries.append(delivery)
+        return web.json_response({"ok": True})
+
     app = web.Application()
     app.router.add_post("/hook", handler)
+    app.router.add_post("/issue-link", app_only)
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     try:
@@ -278,3 +287,14 @@ def test_delivery_repr_leaves_the_body_out() -> None:
     assert "resource='issue'" in repr(delivery)
     with pytest.raises(AttributeError):
         delivery.resource = "error"  # type: ignore[misc]
+
+
+async def test_verify_request_schemes_refuses_other_schemes(hook_client: HookClient) -> None:
+    client, deliveries = hook_client
+    hook_signed = {"X-ServiceHook-Signature": sign(BODY), "X-ServiceHook-GUID": "g"}
+    response = await client.post("/issue-link", data=BODY, headers=hook_signed)
+    assert response.status == 401
+    assert "no Sentry-App-Signature" in (await response.json())["error"]
+    app_signed = {"Sentry-App-Signature": sign(BODY)}
+    assert (await client.post("/issue-link", data=BODY, headers=app_signed)).status == 200
+    assert [d.scheme for d in deliveries] == ["sentry_app"]

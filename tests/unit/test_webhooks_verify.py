@@ -165,3 +165,46 @@ def test_8_kb_header_values_are_refused_before_any_parsing(filler: str, header: 
     # Work on an oversize value is one length check: no pattern match, no HMAC.
     assert calls == []
     assert webhooks._parse_timestamp("1" * 8192) is None
+
+
+def test_schemes_restricts_which_signature_is_accepted() -> None:
+    body = b'{"fields":{"title":"Crash"}}'
+    hook_signed = {"X-ServiceHook-Signature": sign(body, "hook-secret")}
+    # Accepted by default (any scheme), refused where only the Sentry app scheme is allowed.
+    assert verify(hook_signed, body, "hook-secret").scheme == "service_hook"
+    with pytest.raises(WebhookVerificationError, match="X-ServiceHook-Signature") as caught:
+        verify(hook_signed, body, "hook-secret", schemes="sentry_app")
+    assert "no Sentry-App-Signature" in str(caught.value)
+    assert caught.value.header is None
+    # The accepted header wins even when another scheme's header is present.
+    both = {**hook_signed, "Sentry-App-Signature": sign(body)}
+    assert verify(both, body, SECRET, schemes=["sentry_app"]).scheme == "sentry_app"
+    with pytest.raises(WebhookVerificationError) as caught:
+        verify(both, body, "hook-secret", schemes=("sentry_app",))
+    assert caught.value.header == "Sentry-App-Signature"
+    pair = verify(
+        {"Sentry-Hook-Signature": sign(body)}, body, SECRET, schemes={"integration", "sentry_app"}
+    )
+    assert pair.scheme == "integration"
+    with pytest.raises(WebhookVerificationError, match="none of Sentry-Hook-Signature or Sentry"):
+        verify({}, body, SECRET, schemes=("integration", "sentry_app"))
+
+
+@pytest.mark.parametrize("schemes", [(), "hook", ["sentry_app", "nope"]])
+def test_schemes_must_name_known_schemes(schemes: Any) -> None:
+    with pytest.raises(ValueError, match="schemes must name"):
+        verify({"Sentry-App-Signature": sign(b"")}, b"", SECRET, schemes=schemes)
+
+
+@pytest.mark.parametrize("headers", ["Sentry-Hook-Signature", b"x", ["Sentry-Hook-Signature"]])
+def test_headers_of_the_wrong_shape_raise_type_error(headers: Any) -> None:
+    with pytest.raises(TypeError, match="headers must be a mapping"):
+        verify(headers, b"{}", SECRET)
+
+
+def test_duplicate_signature_header_names_it_in_canonical_case() -> None:
+    pairs = [("x-servicehook-signature", "0" * 64), ("X-SERVICEHOOK-SIGNATURE", "1" * 64)]
+    with pytest.raises(WebhookVerificationError) as caught:
+        verify(pairs, b"", SECRET)
+    assert caught.value.header == "X-ServiceHook-Signature"
+    assert "X-ServiceHook-Signature more than once" in str(caught.value)

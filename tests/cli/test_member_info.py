@@ -1,0 +1,29 @@
+"""A joined member whose user object does not decode is still joined, and its 2FA counts."""
+
+from __future__ import annotations
+
+from sentry_async.cli._collect import member_info
+from sentry_async.models import Member, structure
+
+
+def test_joined_member_with_undecodable_user_is_not_pending() -> None:
+    # The user lacks its id, so Member.user is None; the member has joined all the same.
+    raw = {
+        "id": "41",
+        "email": "ada@example.com",
+        "orgRole": "admin",
+        "pending": False,
+        "user": {"email": "ada@example.com", "has2fa": False},
+    }
+    member = structure(raw, Member)
+    assert member.user is None
+    info = member_info(member)
+    assert info.pending is False
+    assert info.has_2fa is False
+
+
+def test_pending_follows_the_user_when_sentry_leaves_pending_out() -> None:
+    invite = member_info(structure({"id": "1", "email": "x@example.com", "user": None}, Member))
+    assert invite.pending is True and invite.has_2fa is None
+    joined = {"id": "2", "user": {"id": "9", "has2fa": True}}
+    assert member_info(structure(joined, Member)).pending is False
