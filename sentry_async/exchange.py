@@ -227,6 +227,12 @@ class MockRequest(NamedTuple):
         """The body decoded as JSON (None when there is no body)."""
         return None if self.body is None else _json.loads(self.body)
 
+    def __repr__(self) -> str:
+        shown = {
+            k: "<redacted>" if k.lower() == "authorization" else v for k, v in self.headers.items()
+        }
+        return f"MockRequest({self.method} {self.url}, headers={shown!r}, body={self.body!r})"
+
 
 class MockResponse(NamedTuple):
     """What a :class:`MockExchange` handler answers."""

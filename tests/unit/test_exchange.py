@@ -47,6 +47,7 @@ async def test_a_handler_answers_and_sees_the_request_as_sent() -> None:
     assert first.headers["Authorization"] == f"Bearer {TOKEN}"
     assert first.body is None and first.json() is None
     assert second.url.query["query"] == "a b"
+    assert TOKEN not in repr(first) and "<redacted>" in repr(first)
 
 
 async def test_an_async_handler_sees_the_json_body_of_a_write() -> None:
