@@ -231,7 +231,7 @@ async def test_add_answer_without_teams_gives_none_not_an_empty_list(
 
 
 async def test_update_sends_team_roles_in_sentrys_name(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     from sentry_async.models import MemberTeamRole
 
@@ -259,7 +259,7 @@ async def test_update_sends_team_roles_in_sentrys_name(
     ],
 )
 async def test_update_refuses_arguments_that_would_lose_teams(
-    sentry: SentryClient, mocked: aioresponses, kwargs: dict[str, Any], error: type, match: str
+    sentry: SentryClient, mocked: MockHttp, kwargs: dict[str, Any], error: type, match: str
 ) -> None:
     with pytest.raises(error, match=match):
         await sentry.members.update(ORG, 730, role="admin", **kwargs)
@@ -267,7 +267,7 @@ async def test_update_refuses_arguments_that_would_lose_teams(
 
 
 async def test_add_with_teams_none_sends_no_teams(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.post(at(MEMBERS), payload=payloads.member(), status=201)
     await sentry.members.add(ORG, email="new@example.com", teams=None)

@@ -244,7 +244,7 @@ async def test_delete_user_answers_204_and_returns_none(
 
 @pytest.mark.parametrize("active", ["false", 0, None, "true"])
 async def test_set_active_refuses_anything_but_a_bool(
-    sentry: SentryClient, mocked: aioresponses, active: Any
+    sentry: SentryClient, mocked: MockHttp, active: Any
 ) -> None:
     # bool("false") is True: a string must never reactivate (or deactivate) anyone.
     with pytest.raises(TypeError, match="active must be True or False"):

@@ -116,7 +116,7 @@ async def test_scim_empty_page_without_resources(
 
 
 async def test_collect_with_a_limit_still_reports_undecodable_items(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     # The bad items sit among the first two good ones: a limit must not hide them.
     serve(mocked)
@@ -135,7 +135,7 @@ def scim_body(**fields: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize("resources", ["missing", None, []])
 async def test_scim_page_that_counts_users_but_sends_none_is_an_error(
-    sentry: SentryClient, mocked: aioresponses, resources: Any
+    sentry: SentryClient, mocked: MockHttp, resources: Any
 ) -> None:
     body = scim_body(totalResults=3, startIndex=1, itemsPerPage=0)
     if resources != "missing":
@@ -148,7 +148,7 @@ async def test_scim_page_that_counts_users_but_sends_none_is_an_error(
 
 
 async def test_scim_resources_in_any_case_and_float_counts(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     user = {"id": "7", "userName": "ada@example.com", "active": True}
     body = scim_body(totalResults=3.0, startIndex=1.0, itemsPerPage=1, resources=[user])
