@@ -23,7 +23,7 @@ from typing import Any
 
 from ._http import ApiError, Ctx, Reply, field_error, json_reply, no_content, not_found
 from ._lookup import project_of
-from ._pagination import MAX_PER_PAGE, Cursor, Page, link_header, paged_reply, parse_cursor
+from ._pagination import link_header, paged_reply, per_page, row_page
 from ._records_issues import Issue, IssueEvent
 from ._routes import Route
 from ._serialize_issues import event_json, issue_json
@@ -183,34 +183,6 @@ def _is_check(value: str) -> Callable[[Issue], bool]:
     return check
 
 
-def _limit(ctx: Ctx) -> int:
-    raw = ctx.query.get("limit")
-    if raw is None:
-        return 25  # Sentry's default page of issues
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ApiError(400, {"detail": "Invalid limit parameter."}) from None
-    if not 1 <= value <= MAX_PER_PAGE:
-        raise ApiError(400, {"detail": f"limit must be between 1 and {MAX_PER_PAGE}"})
-    return value
-
-
-def _limit_page(ctx: Ctx, total: int) -> Page:
-    limit = _limit(ctx)
-    cursor = parse_cursor(ctx)
-    start = max(0, cursor.offset) if cursor else 0
-    stop = min(total, start + limit)
-    return Page(
-        start,
-        max(start, stop),
-        Cursor(0, max(0, start - limit), True),
-        start > 0,
-        Cursor(0, start + limit, False),
-        start + limit < total,
-    )
-
-
 def _filtered(ctx: Ctx) -> list[Issue]:
     issues = search(ctx, ctx.query.get("query", "is:unresolved"))
     projects = ctx.query.getall("project", [])
@@ -231,7 +203,8 @@ def _filtered(ctx: Ctx) -> list[Issue]:
 
 async def list_issues(ctx: Ctx) -> Reply:
     issues = _filtered(ctx)
-    page = _limit_page(ctx, len(issues))
+    # Sentry's issue list pages with `limit`, 25 by default.
+    page = row_page(ctx, len(issues), limit=per_page(ctx, "limit", 25))
     body = [issue_json(ctx.org, i, ctx.base_url) for i in issues[page.start : page.stop]]
     headers = {"Link": link_header(ctx, page), "X-Hits": str(len(issues)), "X-Max-Hits": "1000"}
     return json_reply(body, headers=headers)

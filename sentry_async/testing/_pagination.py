@@ -58,23 +58,25 @@ def parse_cursor(ctx: Ctx) -> Cursor | None:
         raise ApiError(400, {"detail": "Invalid cursor parameter."}) from None
 
 
-def per_page(ctx: Ctx) -> int:
-    raw = ctx.query.get("per_page")
+def per_page(ctx: Ctx, name: str = "per_page", default: int = MAX_PER_PAGE) -> int:
+    """The page size asked for in the ``name`` parameter (the issues list calls it ``limit``)."""
+    raw = ctx.query.get(name)
     if raw is None:
-        return MAX_PER_PAGE
+        return default
     try:
         value = int(raw)
     except ValueError:
-        raise ApiError(400, {"detail": "Invalid per_page parameter."}) from None
+        raise ApiError(400, {"detail": f"Invalid {name} parameter."}) from None
     if not 1 <= value <= MAX_PER_PAGE:
-        detail = f"Invalid per_page value. Must be between 1 and {MAX_PER_PAGE}."
+        detail = f"Invalid {name} value. Must be between 1 and {MAX_PER_PAGE}."
         raise ApiError(400, {"detail": detail})
     return value
 
 
-def row_page(ctx: Ctx, total: int) -> Page:
-    """Generic offset list: the cursor offset is the row to start at."""
-    limit = per_page(ctx)
+def row_page(ctx: Ctx, total: int, *, limit: int | None = None) -> Page:
+    """Generic offset list: the cursor offset is the row to start at; ``limit`` overrides
+    the ``per_page`` parameter."""
+    limit = per_page(ctx) if limit is None else limit
     cursor = parse_cursor(ctx)
     start = max(0, cursor.offset) if cursor else 0
     stop = min(total, start + limit)
