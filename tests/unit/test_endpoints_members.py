@@ -266,9 +266,7 @@ async def test_update_refuses_arguments_that_would_lose_teams(
     assert mocked.requests == {}
 
 
-async def test_add_with_teams_none_sends_no_teams(
-    sentry: SentryClient, mocked: MockHttp
-) -> None:
+async def test_add_with_teams_none_sends_no_teams(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.post(at(MEMBERS), payload=payloads.member(), status=201)
     await sentry.members.add(ORG, email="new@example.com", teams=None)
     assert "teams" not in the_one(mocked).json
