@@ -20,6 +20,7 @@ from .endpoints.teams import Teams
 from .errors import ConfigurationError
 from .exchange import Exchange
 from .pagination import Paginator
+from .regions import Region
 from .response import RawResponse
 from .retry import RetryPolicy
 from .route import Route
@@ -49,6 +50,10 @@ class SentryClient:
     HTTP layer (one request in, ``(status, headers, body)`` out; see
     :mod:`sentry_async.exchange`): a :class:`~sentry_async.exchange.MockExchange` answers
     from a function in unit tests, with every retry, limit and error path still applied.
+    ``regions`` (default True): on sentry.io, send each org-scoped call to the org's own
+    region (``https://de.sentry.io``...), learned from an org auth token or asked once per
+    org; self-hosted installs are unaffected. False sends everything to ``base_url``, as
+    does an explicit regional ``base_url``.
 
     Use as ``async with SentryClient() as sentry: ...`` or call :meth:`close` yourself.
 
@@ -88,6 +93,7 @@ class SentryClient:
         rate_limit_store: RateLimitStore | None = None,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         exchange: Exchange | None = None,
+        regions: bool = True,
     ) -> None:
         token = token if token is not None else os.environ.get("SENTRY_AUTH_TOKEN")
         if not token or not token.strip():
@@ -107,6 +113,7 @@ class SentryClient:
             rate_limit_store=rate_limit_store,
             max_body_size=max_body_size,
             exchange=exchange,
+            regions=regions,
         )
         self._owner = True
         self._bind(
@@ -128,6 +135,16 @@ class SentryClient:
     def base_url(self) -> str:
         """The API root every path is relative to (ends in ``/api/0``)."""
         return str(self._session.transport.api)
+
+    async def region_for(self, org: str) -> Region:
+        """Which host serves ``org``'s calls: a :class:`~sentry_async.regions.Region` with
+        ``url`` (``"https://de.sentry.io"``), ``name`` (``"de"``, when the base host listed
+        it) and ``routed`` (False: the calls stay on ``base_url``).
+
+        Learned as the calls themselves learn it (at most one lookup per org, shared with
+        them); never raises over a failed lookup, which leaves the org on ``base_url``.
+        """
+        return await self._session.region_for(org)
 
     def __repr__(self) -> str:
         return f"<SentryClient {self.base_url}>"

@@ -12,7 +12,7 @@ for unit tests without a server::
         assert request.url.path == "/api/0/organizations/acme/"
         return MockResponse.json({"id": "1", "slug": "acme", "name": "Acme"})
 
-    async with SentryClient("token", exchange=MockExchange(handler)) as sentry:
+    async with SentryClient("token", exchange=MockExchange(handler), regions=False) as sentry:
         org = await sentry.organizations.get("acme")
 
 Failures to exchange at all are :class:`ExchangeError` with a ``reason``; the pipeline turns

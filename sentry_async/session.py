@@ -26,6 +26,7 @@ import random
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn
 
+import attrs
 from multidict import CIMultiDictProxy
 from yarl import URL
 
@@ -46,7 +47,10 @@ from .errors import (
 )
 from .exchange import AiohttpExchange, Exchange, ExchangeError
 from .gate import PacingRefused, RateGate
+from .hosts import Host
+from .hosts import origin_of as _origin
 from .ratelimit import RateSnapshot, parse_rate_headers
+from .regions import Region, RegionDirectory, org_of
 from .retry import IDEMPOTENT_METHODS, RetryPolicy, classify, decide
 from .route import Route
 from .stores import RateLimitStore, token_fingerprint
@@ -65,7 +69,7 @@ MAX_REDIRECTS = 5
 #: answers (a full event with its stack traces and breadcrumbs, stats_v2 over many
 #: projects, a 100-item page of issues) stay in the low megabytes.
 DEFAULT_MAX_BODY_SIZE = 64 * 1024 * 1024
-_URL_CACHE = 4096
+_PATH_CACHE = 4096
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
@@ -94,11 +98,6 @@ def normalise_base_url(base_url: str) -> URL:
     if not path.endswith("/api/0"):
         path += "/api/0"
     return url.with_path(path).with_query(None).with_fragment(None)
-
-
-def _origin(url: URL) -> tuple[str, str, int | None]:
-    """The origin as browsers compare them: scheme, host, port (default ports filled in)."""
-    return (url.scheme.lower(), (url.host or "").lower(), url.port)
 
 
 class _Headers(dict[str, str]):
@@ -163,6 +162,7 @@ class Transport:
         rate_limit_store: RateLimitStore | None = None,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         exchange: Exchange | None = None,
+        regions: bool = True,
     ) -> None:
         if isinstance(max_body_size, bool) or not isinstance(max_body_size, int):
             raise TypeError("max_body_size must be an int (bytes)")
@@ -170,14 +170,15 @@ class Transport:
             raise ValueError("max_body_size must be a positive number of bytes")
         self.max_body_size = max_body_size
         self.api = normalise_base_url(base_url)
-        self._api_prefix = str(self.api)
-        # Audits call the same few thousand paths again and again: parse each URL once.
-        self._urls: dict[str, URL] = {}
-        self.origin = _origin(self.api)
+        #: The base URL's host: its URLs, redirect trust and rate-limit keys.
+        self.home = Host(self.api)
+        self.origin = self.home.origin
         # Where a redirect may lead: this origin, or its https upgrade (same host).
-        self.trusted = {self.origin, ("https", self.origin[1], 443)}
-        if self.api.explicit_port is not None:
-            self.trusted.add(("https", self.origin[1], self.api.explicit_port))
+        self.trusted = self.home.trusted
+        #: Which host each org's calls go to (sentry.io's regions); see regions.
+        self.directory = RegionDirectory(self.api, token=token, enabled=regions)
+        self._hosts: dict[str, Host] = {self.directory.base.url: self.home}
+        self._routes: dict[str, Host] = {}  # path -> its host, once decided for good
         self._loop: asyncio.AbstractEventLoop | None = None
         self.clock = clock
         # The store sees a fingerprint of the token, never the token.
@@ -197,14 +198,38 @@ class Transport:
         self.closed = False
 
     def url_for(self, path: str) -> URL:
-        """The absolute URL of an already-encoded path relative to ``/api/0``."""
-        url = self._urls.get(path)
-        if url is None:
-            url = URL(self._api_prefix + path, encoded=True)
-            if len(self._urls) >= _URL_CACHE:
-                self._urls.clear()  # bounded; refilling costs one parse per path
-            self._urls[path] = url
-        return url
+        """The absolute URL of an already-encoded path relative to the base ``/api/0``."""
+        return self.home.url_for(path)
+
+    def host(self, region: Region) -> Host:
+        """The host serving ``region`` (the base host for an unrouted one)."""
+        host = self._hosts.get(region.url)
+        if host is None:
+            host = self._hosts[region.url] = Host(region.api)
+        return host
+
+    def host_of(self, path: str) -> Host | None:
+        """The host serving ``path`` if decided (None: its org's region is not known yet).
+
+        Decisions are final (an org's region is kept for the client's life), so each path
+        is classified once.
+        """
+        host = self._routes.get(path)
+        if host is not None:
+            return host
+        directory = self.directory
+        org = org_of(path) if directory.enabled else None
+        if org is None:
+            host = self.home
+        else:
+            region = directory.known(org)
+            if region is None:
+                return None
+            host = self.host(region)
+        if len(self._routes) >= _PATH_CACHE:
+            self._routes.clear()  # bounded; refilling costs one classification per path
+        self._routes[path] = host
+        return host
 
     def check_usable(self) -> None:
         """Raise unless this transport is open and bound to the running loop (or none yet)."""
@@ -229,6 +254,7 @@ class Transport:
             if forget is not None:
                 forget()  # its loop is gone; the pool went with it
             return
+        await self.directory.aclose()
         await self.exchange.close()
 
 
@@ -242,6 +268,7 @@ class Session:
         timeout: float | None,
         retry: RetryPolicy,
         rng: random.Random | None = None,
+        region: Region | None = None,
     ) -> None:
         if timeout is not None and not timeout > 0:
             raise ValueError("timeout must be positive seconds, or None for no timeout")
@@ -249,9 +276,51 @@ class Session:
         self.timeout = timeout
         self.retry = retry
         self._rng = rng or random.Random()
+        #: Every call of this view goes to this region's host (None: routed per org).
+        self.region = region
 
     def with_options(self, *, timeout: float | None, retry: RetryPolicy) -> Session:
-        return Session(self.transport, timeout=timeout, retry=retry, rng=self._rng)
+        return Session(
+            self.transport, timeout=timeout, retry=retry, rng=self._rng, region=self.region
+        )
+
+    def at(self, region: Region) -> Session:
+        """A view of this session whose every call goes to ``region``'s host."""
+        return Session(
+            self.transport, timeout=self.timeout, retry=self.retry, rng=self._rng, region=region
+        )
+
+    async def region_for(self, org: str) -> Region:
+        """The region whose host serves ``org``'s calls (learned at most once per org)."""
+        return await self.transport.directory.region_for(org, self._lookup)
+
+    async def regions(self) -> tuple[Region, ...]:
+        """Every region holding the user's orgs (just the base host when not routing)."""
+        return await self.transport.directory.regions(self._lookup)
+
+    async def _lookup(self, route: Route, params: Mapping[str, Any] | None) -> Any:
+        # One attempt, on the base host: a lookup that fails leaves the org's calls there
+        # (the main host proxies them) and is asked again by the next call.
+        once = attrs.evolve(self.retry, attempts=1, retry_rate_limited=False)
+        lookup = Session(self.transport, timeout=self.timeout, retry=once, rng=self._rng)
+        base = self.transport.directory.base
+        return (await lookup.send(route, params=params, region=base)).payload
+
+    def _known_host(self, route: Route, region: Region | None) -> Host | None:
+        """The host ``route`` goes to, if known without a lookup (the common case)."""
+        if region is None:
+            region = self.region
+        if region is None:
+            return self.transport.host_of(route.path)
+        return self.transport.host(region)
+
+    async def _looked_up_host(self, route: Route, deadline: float | None) -> Host:
+        transport = self.transport
+        org = org_of(route.path)
+        assert org is not None
+        within = None if deadline is None else deadline - transport.clock.monotonic()
+        region = await transport.directory.region_for(org, self._lookup, within=within)
+        return transport.host(region)
 
     async def send(
         self,
@@ -259,11 +328,14 @@ class Session:
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        region: Region | None = None,
     ) -> Answer:
         """Send ``route`` with retries; return the decoded answer or raise a typed error.
 
         Every wait (a concurrency slot, a rate-limit window, a retry's backoff, the answer
-        itself) ends by ``retry.deadline``; a wait that cannot fit raises at once.
+        itself) ends by ``retry.deadline``; a wait that cannot fit raises at once. It goes
+        to ``region``'s host if given, else to its org's region (org-scoped paths, when
+        routing; learning it is one bounded lookup), else to the base URL.
         """
         body = dumps(json) if json is not None else None
         query = encode_query(params)
@@ -271,10 +343,11 @@ class Session:
         started = clock.monotonic()
         policy = self.retry
         deadline = None if policy.deadline is None else started + policy.deadline
+        host = self._known_host(route, region) or await self._looked_up_host(route, deadline)
         errors = limited = 0
         while True:
             try:
-                return await self._follow_redirects(route, query, body, deadline)
+                return await self._follow_redirects(route, query, body, deadline, host)
             except SentryError as exc:
                 self.transport.token.scrub(exc)
                 failure = classify(exc)
@@ -286,7 +359,7 @@ class Session:
                     attempt = limited
                     wait_hint = exc.retry_after
                     if exc.rate is None and wait_hint is not None:
-                        self.transport.gate.note_blocked(route.key, wait_hint)
+                        self.transport.gate.note_blocked(host.key(route), wait_hint)
                 else:
                     errors += 1
                     attempt = errors
@@ -322,19 +395,26 @@ class Session:
                 await clock.sleep(delay)
 
     async def _follow_redirects(
-        self, route: Route, query: Query | None, body: bytes | None, deadline: float | None
+        self,
+        route: Route,
+        query: Query | None,
+        body: bytes | None,
+        deadline: float | None,
+        host: Host,
     ) -> Answer:
         transport = self.transport
-        url = transport.url_for(route.path)
+        url = host.url_for(route.path)
         hops = 0
         while True:
-            status, headers, data, rate = await self._send_once(route, url, query, body, deadline)
+            status, headers, data, rate = await self._send_once(
+                route, url, query, body, deadline, host
+            )
             location = headers.get("Location")
             follow = status in _REDIRECTS and route.method in ("GET", "HEAD")
             if not location or not follow or hops == MAX_REDIRECTS:
                 break  # an unfollowed 3xx surfaces from decipher as ResourceMoved
             hops += 1
-            url = self._redirect_target(route, url, status, location)
+            url = self._redirect_target(route, url, status, location, host)
             query = None  # the Location carries the query it wants
         return decipher(
             method=route.method,
@@ -347,9 +427,13 @@ class Session:
             rate=rate,
         )
 
-    def _redirect_target(self, route: Route, url: URL, status: int, location: str) -> URL:
-        """Where a redirect leads, if the token may go there; else RedirectRefused."""
-        transport = self.transport
+    def _redirect_target(
+        self, route: Route, url: URL, status: int, location: str, host: Host | None = None
+    ) -> URL:
+        """Where a redirect leads, if the token may go there (the origin of the host the
+        call was sent to, by default the base URL's, or its https upgrade); else
+        RedirectRefused."""
+        host = host or self.transport.home
         target: URL | None
         try:
             target = url.join(URL(location, encoded=True))
@@ -357,7 +441,7 @@ class Session:
         except (ValueError, TypeError):
             target, origin = None, None
         credentials = target is not None and (target.user, target.password) != (None, None)
-        if target is not None and origin in transport.trusted and not credentials:
+        if target is not None and origin in host.trusted and not credentials:
             if target.explicit_port is not None and target.port == _DEFAULT_PORTS.get(
                 target.scheme
             ):
@@ -370,7 +454,7 @@ class Session:
             why = "a URL carrying credentials"
         else:
             why = "another origin"
-        api = str(transport.api)
+        api = host.prefix
         message = (
             f"{route.method} {route.template} was redirected ({status}) to {why}: {shown!r}; "
             f"not followed, since the token may only go to {api} (set base_url to the "
@@ -397,12 +481,13 @@ class Session:
         query: Query | None,
         body: bytes | None,
         deadline: float | None,
+        host: Host,
     ) -> tuple[int, CIMultiDictProxy[str], bytes, RateSnapshot | None]:
         transport = self.transport
         transport.check_usable()
         headers = transport.headers if body is None else transport.json_headers
         gate = transport.gate
-        key = route.key
+        key = host.key(route)
         clock = transport.clock
         try:
             await gate.acquire(key, deadline=deadline, max_wait=self.retry.max_rate_limit_wait)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -22,6 +22,7 @@ from ..models._outgoing import to_wire
 from ..pagination import PageStyle, Paginator
 from ..route import Route
 from ..sentinel import UNSET, Unset
+from ._all_regions import AllRegionsPaginator
 from ._base import Endpoint
 
 __all__ = ["Organizations"]
@@ -41,6 +42,10 @@ def _many(value: str | int | Sequence[str | int] | None) -> list[str] | None:
     return [str(v) for v in value]
 
 
+def _org_id(org: Organization) -> str:
+    return org.id
+
+
 class Organizations(Endpoint):
     """Organization-level calls (``/organizations/{org}/...``)."""
 
@@ -54,33 +59,39 @@ class Organizations(Endpoint):
         cursor: str | None = None,
         per_page: int | None = None,
     ) -> Paginator[Organization]:
-        """The organizations the token can see (``GET /organizations/``).
+        """The organizations the token can see (``GET /organizations/``), in every region.
 
         ``query`` filters by name, slug or ``status:``. ``owner=True`` keeps those the
         token's user owns: Sentry then answers one unpaged list of
         ``{"organization": {...}, "singleOwner": bool}``, unwrapped here to organizations
         (no cursor or per_page then).
+
+        On sentry.io each region host lists only its own organizations: the regions listed
+        by ``GET /users/me/regions/`` are each paged in turn, lazily, and merged (cursors
+        then name their region, ``"de|<cursor>"``). Elsewhere it is one list on base_url.
         """
         route = Route("GET", "/organizations/", "/organizations/")
+        decode: Callable[[Any], Organization] = structurer(Organization)
+        params: dict[str, Any] = {"query": query}
+        style = PageStyle.LINK
         if owner:
-            decode_org = structurer(Organization)
+            decode_org = decode
 
             def unwrap(item: Any) -> Organization:
                 if not isinstance(item, dict) or "organization" not in item:
                     raise ValueError("expected {organization, singleOwner}")
                 return decode_org(item["organization"])
 
-            return Paginator(
-                self._session,
-                route,
-                unwrap,
-                params={"query": query, "owner": "1"},
-                cursor=cursor,
-                per_page=per_page,
-                style=PageStyle.SINGLE,
-            )
-        return self._paginate(
-            route, Organization, params={"query": query}, cursor=cursor, per_page=per_page
+            decode, params["owner"], style = unwrap, "1", PageStyle.SINGLE
+        return AllRegionsPaginator(
+            self._session,
+            route,
+            decode,
+            identity=_org_id,
+            params=params,
+            cursor=cursor,
+            per_page=per_page,
+            style=style,
         )
 
     def list_environments(

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         Team,
     )
     from ._records_issues import Deploy, Issue, IssueEvent, Release
+    from ._regions import FakeSentryRegions, LoopbackResolver
     from ._server import FakeSentry
     from ._thread import serve_in_thread
 
@@ -49,6 +50,8 @@ _WHERE = {
     "RateLimitConfig": "_ratelimit",
     "RouteLimit": "_ratelimit",
     "FakeSentry": "_server",
+    "FakeSentryRegions": "_regions",
+    "LoopbackResolver": "_regions",
     "serve_in_thread": "_thread",
     **dict.fromkeys(["Deploy", "Issue", "IssueEvent", "Release"], "_records_issues"),
     **dict.fromkeys(
@@ -88,6 +91,7 @@ __all__ = [
     "ExternalIssue",
     "FakeOrg",
     "FakeSentry",
+    "FakeSentryRegions",
     "Fault",
     "FaultKind",
     "FaultPlan",
@@ -95,6 +99,7 @@ __all__ = [
     "Issue",
     "IssueEvent",
     "LoggedRequest",
+    "LoopbackResolver",
     "Member",
     "Project",
     "RateLimitConfig",

@@ -63,6 +63,8 @@ class FakeOrg:
         self.now = time.time() if now is None else now
         self.seed = seed
         self.scim_enabled = scim_enabled
+        # What links.regionUrl says; None: the URL of the fake serving the org.
+        self.region_url: str | None = None
         self.is_early_adopter = False
         self.date_created = self.now - 3 * 365 * 86400
         self.environments: list[str] = ["production", "staging"]

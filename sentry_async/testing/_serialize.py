@@ -154,7 +154,10 @@ def org_json(org: FakeOrg, *, detailed: bool, base_url: str = "") -> dict[str, A
         "require2FA": False,
         "avatar": {"avatarType": "letter_avatar", "avatarUuid": None},
         # Points back at the fake: anything that follows these stays on loopback.
-        "links": {"organizationUrl": base_url, "regionUrl": base_url},
+        "links": {
+            "organizationUrl": base_url,
+            "regionUrl": base_url if org.region_url is None else org.region_url,
+        },
         "hasAuthProvider": org.scim_enabled,
         "allowMemberInvite": True,
         "allowMemberProjectCreation": True,

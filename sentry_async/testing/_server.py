@@ -11,9 +11,10 @@ import email.utils
 import logging
 import secrets
 import socket
+import ssl
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from http import HTTPStatus
 from types import TracebackType
 
@@ -28,6 +29,7 @@ from . import (
     _handlers_org,
     _handlers_project_data,
     _handlers_projects,
+    _handlers_regions,
     _handlers_releases,
     _handlers_resolve,
     _handlers_scim,
@@ -77,6 +79,9 @@ class FakeSentry:
     ``"https://other.example"``) is put in Link header URLs instead of the fake's own
     address, to prove clients re-issue cursors on their own base URL. ``clock`` (epoch
     seconds) drives rate-limit windows and default stats ranges; ``sleep`` serves SLOW faults.
+    ``regions`` (``[("us", "https://us.example")]``) makes it answer ``GET
+    /users/me/regions/`` with them (by default it answers 404, like older self-hosted
+    Sentry); ``ssl_context`` serves https with that server context.
 
     Use ``async with FakeSentry(...) as fake:`` or ``await fake.start()`` / ``await
     fake.close()``; :attr:`url` is the root (``http://127.0.0.1:PORT``).
@@ -94,6 +99,8 @@ class FakeSentry:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         log_size: int = 1000,
+        regions: Sequence[tuple[str, str]] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.org = org if org is not None else FakeOrg.generate()
         self.token = token
@@ -103,7 +110,11 @@ class FakeSentry:
         self._limiter = RateLimiter(rate_limit or RateLimitConfig(), clock)
         self._clock = clock
         self._sleep = sleep
-        self._router = Router(ROUTES)
+        self.regions = regions
+        self._router = Router(
+            ROUTES if regions is None else [*ROUTES, *_handlers_regions.routes(self)]
+        )
+        self._ssl = ssl_context
         self._port = port
         self._runner: web.ServerRunner | None = None
         self._url: str | None = None
@@ -159,13 +170,14 @@ class FakeSentry:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             sock.bind(("127.0.0.1", self._port))
-            await web.SockSite(runner, sock).start()
+            await web.SockSite(runner, sock, ssl_context=self._ssl).start()
         except BaseException:
             sock.close()
             await runner.cleanup()
             raise
         self._runner = runner
-        self._url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        scheme = "http" if self._ssl is None else "https"
+        self._url = f"{scheme}://127.0.0.1:{sock.getsockname()[1]}"
         return self
 
     async def close(self) -> None:

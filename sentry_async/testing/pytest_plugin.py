@@ -68,7 +68,9 @@ async def open_sentry_fake(
     """Start a ``FakeSentry(**fake_options)`` and open a ``SentryClient`` bound to it.
 
     The fake requires the token ``fake-token`` unless ``fake_options`` sets ``token``; the
-    client sends whatever token the fake expects. Both are closed on exit.
+    client sends whatever token the fake expects. The fake is one host, so the client does
+    not probe for regions (``regions=False``) unless ``client_options`` say otherwise, and
+    the fake's counters show the test's own requests only. Both are closed on exit.
     """
     from sentry_async import SentryClient
     from sentry_async.testing import FakeSentry
@@ -76,7 +78,8 @@ async def open_sentry_fake(
     options = {"token": FAKE_TOKEN, **(fake_options or {})}
     async with FakeSentry(**options) as fake:
         token = options["token"] or FAKE_TOKEN
-        async with SentryClient(token, fake.url, **(client_options or {})) as client:
+        client_options = {"regions": False, **(client_options or {})}
+        async with SentryClient(token, fake.url, **client_options) as client:
             yield SentryFake(fake, client)
 
 

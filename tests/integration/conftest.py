@@ -37,9 +37,11 @@ async def serve(
 ) -> AsyncIterator[tuple[FakeSentry, SentryClient]]:
     """A started fake (requiring ``TOKEN``) and a client bound to it; both closed on exit."""
     fake_options.setdefault("token", TOKEN)
+    # These tests count every request; the one region probe has tests of its own.
+    client_options = {"regions": False, **(client_options or {})}
     async with (
         FakeSentry(org if org is not None else make_org(), **fake_options) as fake,
-        SentryClient(TOKEN, fake.url, **(client_options or {})) as client,
+        SentryClient(TOKEN, fake.url, **client_options) as client,
     ):
         yield fake, client
 

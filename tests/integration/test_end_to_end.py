@@ -93,7 +93,7 @@ async def test_a_write_to_a_renamed_project_is_not_followed() -> None:
 async def test_a_wrong_token_raises_unauthorized_without_retrying() -> None:
     async with serve(make_org()) as (fake, _):
         wrong = "sntryu_" + "0" * 64
-        async with SentryClient(wrong, fake.url, retry=FAST_RETRY) as sentry:
+        async with SentryClient(wrong, fake.url, retry=FAST_RETRY, regions=False) as sentry:
             with pytest.raises(Unauthorized) as caught:
                 await sentry.organizations.get(ORG)
 

@@ -133,9 +133,11 @@ def test_a_killed_workers_slots_come_back_within_the_lease_ttl(redis_url: str) -
     slow = Fault(FaultKind.SLOW, ROUTE, probability=1.0, delay=latency)
     import redis
 
-    leases = f"sentry_async:{{{token_fingerprint(TOKEN)}}}:{ROUTE}:leases"
     client = redis.Redis.from_url(redis_url)
     with fake_sentry(org, rate_limit=limits, faults=[slow]) as fake:
+        # Keys are per host as well as per route.
+        host = fake.url.removeprefix("http://")
+        leases = f"sentry_async:{{{token_fingerprint(TOKEN)}}}:{host} {ROUTE}:leases"
         victim_go, others_go = SPAWN.Event(), SPAWN.Event()
         results = SPAWN.Queue()
 

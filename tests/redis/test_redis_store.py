@@ -205,7 +205,8 @@ async def test_redis_holds_a_fingerprint_and_route_templates_only(
             await raw.hgetall(key) if key.endswith(":budget") else await raw.zrange(key, 0, -1)
         )
         assert TOKEN not in key and TOKEN not in dumped
-    assert f"sentry_async:{{{SCOPE}}}:{ROUTE}:budget" in keys
+    host = fake.url.removeprefix("http://")  # keys are per host as well as per route
+    assert f"sentry_async:{{{SCOPE}}}:{host} {ROUTE}:budget" in keys
     assert "TOKEN" not in repr(store) and TOKEN not in repr(store)
 
 

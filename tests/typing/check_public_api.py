@@ -27,6 +27,7 @@ from sentry_async.models import (
     Release,
     Team,
 )
+from sentry_async.regions import Region
 
 
 async def typed_usage() -> None:
@@ -41,6 +42,12 @@ async def typed_usage() -> None:
             cursor: str | None = first.next_cursor
             del cursor
         members: list[Member] = await s.members.list("acme").collect(limit=10)
+        region: Region = await s.region_for("acme")
+        host: str = region.url
+        name: str | None = region.name
+        del host, name
+        every: Paginator[Organization] = s.organizations.list()
+        del every
 
         async def fetch(p: Project) -> Project:
             return await s.projects.get("acme", p.slug)

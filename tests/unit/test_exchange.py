@@ -28,6 +28,7 @@ def client(exchange: MockExchange, **options: object) -> SentryClient:
         exchange=exchange,
         clock=ManualClock(),
         retry=RetryPolicy(attempts=3, deadline=60.0),
+        regions=False,  # each test pins every request; no region lookups to answer
         **options,  # type: ignore[arg-type]
     )
 

@@ -219,7 +219,11 @@ async def test_429_beyond_the_wait_bound_raises_rate_limited(
     url = f"{API}/organizations/acme/"
     mocked.get(url, status=429, body="", headers={"Retry-After": "3600"})
     async with SentryClient(
-        TOKEN, "https://sentry.example", clock=clock, retry=RetryPolicy(max_rate_limit_wait=60)
+        TOKEN,
+        "https://sentry.example",
+        clock=clock,
+        retry=RetryPolicy(max_rate_limit_wait=60),
+        regions=False,
     ) as client:
         with pytest.raises(RateLimited) as info:
             await client.organizations.get("acme")
@@ -483,4 +487,4 @@ def test_parsed_urls_are_reused_and_the_cache_stays_bounded() -> None:
     assert str(first) == f"{API}/projects/acme/web/"
     for n in range(10_000):
         transport.url_for(f"/projects/acme/p{n}/")
-    assert len(transport._urls) <= 4096
+    assert len(transport.home._urls) <= 4096

@@ -320,7 +320,8 @@ async def test_client_hands_the_store_a_fingerprint_not_the_token(
     scopes = {scope for scope, _route in store._routes}
     assert scopes == {token_fingerprint(TOKEN)}
     assert all(TOKEN not in scope for scope in scopes)
-    state = store.route_state(token_fingerprint(TOKEN), "GET /organizations/")
+    # Keys are per host as well as per route (sentry.io's region hosts limit separately).
+    state = store.route_state(token_fingerprint(TOKEN), "sentry.example GET /organizations/")
     assert state.budget.known and state.budget.limit == 40 and state.budget.in_flight == 0
 
 
