@@ -65,6 +65,8 @@ log = logging.getLogger("sentry_async")
 
 USER_AGENT = f"sentry-async/{__version__}"
 MAX_REDIRECTS = 5
+#: Seconds a call waits at most for its org's region to be learned.
+LOOKUP_WAIT = 10.0
 #: The largest answer body read, in bytes (after decompression). Sentry's largest real
 #: answers (a full event with its stack traces and breadcrumbs, stats_v2 over many
 #: projects, a 100-item page of issues) stay in the low megabytes.
@@ -176,7 +178,9 @@ class Transport:
         # Where a redirect may lead: this origin, or its https upgrade (same host).
         self.trusted = self.home.trusted
         #: Which host each org's calls go to (sentry.io's regions); see regions.
-        self.directory = RegionDirectory(self.api, token=token, enabled=regions)
+        self.directory = RegionDirectory(
+            self.api, token=token, enabled=regions, now=clock.monotonic
+        )
         self._hosts: dict[str, Host] = {self.directory.base.url: self.home}
         self._routes: dict[str, Host] = {}  # path -> its host, once decided for good
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -318,7 +322,11 @@ class Session:
         transport = self.transport
         org = org_of(route.path)
         assert org is not None
-        within = None if deadline is None else deadline - transport.clock.monotonic()
+        # The lookup may take at most half of what the call has left (and never more than
+        # LOOKUP_WAIT): the rest is for the call itself, sent to the base host if need be.
+        within = LOOKUP_WAIT
+        if deadline is not None:
+            within = min(within, (deadline - transport.clock.monotonic()) / 2)
         region = await transport.directory.region_for(org, self._lookup, within=within)
         return transport.host(region)
 

@@ -11,14 +11,16 @@
 
 Whatever a token or an answer names is used only if trusted (:func:`is_trusted`); anything
 else is ignored with a warning and the org's calls stay on the base host. Failures that may
-pass (connection, 5xx, 429) are not remembered: that call stays on the base host, the next
-one asks again.
+pass (connection, 5xx, 429, a lookup too slow for its caller) keep that org on the base host
+(which forwards its calls) for ``RETRY_LOOKUP_AFTER`` seconds, then it is asked again: a
+hanging regions endpoint costs each org one bounded wait, not one per call.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, TypeVar
 
@@ -41,6 +43,9 @@ Lookup = Callable[[Route, Mapping[str, Any] | None], Awaitable[Any]]
 _T = TypeVar("_T")
 _REGIONS_ROUTE = Route("GET", "/users/me/regions/", "/users/me/regions/")
 _API_PATH = "/api/0"
+#: Seconds an org whose lookup failed or was too slow stays on the base host before the
+#: next call asks again.
+RETRY_LOOKUP_AFTER = 30.0
 
 
 @attrs.frozen(slots=True)
@@ -77,11 +82,20 @@ class RegionDirectory:
     """Which host each org's calls go to, for one client (shared by its views).
 
     ``base_api`` is the client's ``/api/0`` root; ``token`` is only parsed for an org auth
-    token's public claims (never stored); ``enabled=False`` keeps every call on the base.
+    token's public claims (never stored); ``enabled=False`` keeps every call on the base;
+    ``now`` (monotonic seconds) times how long a failed lookup keeps its org on the base.
     """
 
-    def __init__(self, base_api: URL, *, token: str | None = None, enabled: bool = True) -> None:
+    def __init__(
+        self,
+        base_api: URL,
+        *,
+        token: str | None = None,
+        enabled: bool = True,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
         origin = Origin.of(base_api)
+        self._now = now
         self.base = Region(url=origin.url, api=base_api, origin=origin)
         self.enabled = enabled
         self._claims: OrgTokenClaims | None = parse_org_token(token) if enabled else None
@@ -90,6 +104,7 @@ class RegionDirectory:
         self._listing: _Listing | None = None
         self._listing_pending: asyncio.Future[_Listing | None] | None = None
         self._interned: dict[Origin, Region] = {origin: self.base}
+        self._failed_until: dict[str, float] = {}
 
     @property
     def claims(self) -> OrgTokenClaims | None:
@@ -121,6 +136,8 @@ class RegionDirectory:
         region = self._orgs.get(org)
         if region is not None:
             return region
+        if self._failed_until.get(org, 0.0) > self._now():
+            return self.base
         future = self._pending.get(org)
         if future is None:
             future = self._start(self._pending, org, self._resolve(org, lookup))
@@ -129,10 +146,16 @@ class RegionDirectory:
         done, _ = await asyncio.wait({future}, timeout=None if within is None else max(within, 0))
         if not done:
             log.info("the region of %r is still being looked up; this call goes to base", org)
+            self._failed_until[org] = self._now() + RETRY_LOOKUP_AFTER
             return self.base
+        if future.cancelled():
+            return self.base  # the client is closing: the call itself will say so
         found, keep = future.result()
         if keep:
             self._orgs.setdefault(org, found)
+            self._failed_until.pop(org, None)
+        else:
+            self._failed_until[org] = self._now() + RETRY_LOOKUP_AFTER
         return found
 
     async def regions(self, lookup: Lookup) -> tuple[Region, ...]:

@@ -8,6 +8,7 @@ host (``us.sentry.io`` under ``sentry.io``). Nothing else may receive the token.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Collection
 
 import attrs
@@ -17,6 +18,7 @@ __all__ = ["Origin", "is_https_subdomain", "is_trusted"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _MAX_URL = 2048
+_HOSTNAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*")
 
 
 @attrs.frozen(slots=True)
@@ -56,14 +58,20 @@ class Origin:
         if scheme not in _DEFAULT_PORTS or not host or port is None or not 0 < port < 65536:
             return None
         host = host.lower()
-        if "" in host.split(".") and not _is_ip(host):
-            return None  # empty labels ("a..b", ".a", "a.") name no real host
+        if not _is_ip(host):
+            if "" in host.split("."):
+                return None  # empty labels ("a..b", ".a", "a.") name no real host
+            if not _HOSTNAME.fullmatch(host):
+                return None  # "%65vil", "a;b": not a DNS name (IDNs arrive as xn--)
         return cls(scheme, host, port)
 
     @classmethod
     def of(cls, url: URL) -> Origin:
         """The origin of an already-validated absolute URL (the client's base URL)."""
         origin = cls.parse(str(url.origin()))
+        if origin is None and url.raw_host and url.raw_host.endswith("."):
+            # ``https://sentry.io.`` (a fully qualified name) is the same host as sentry.io.
+            origin = cls.parse(str(url.origin().with_host(url.raw_host.rstrip("."))))
         if origin is None:
             raise ValueError(f"not an http(s) origin: {url}")
         return origin

@@ -14,6 +14,7 @@ from yarl import URL
 
 from sentry_async.errors import TransportError, error_from_response
 from sentry_async.regions import Region, RegionDirectory
+from sentry_async.regions._directory import RETRY_LOOKUP_AFTER
 from sentry_async.route import Route
 
 BASE = URL("https://sentry.io/api/0")
@@ -263,8 +264,9 @@ async def test_an_empty_region_url_stays_on_base() -> None:
     assert await directory.region_for("acme", server) == directory.base
 
 
-async def test_a_failed_lookup_that_may_pass_is_asked_again_next_time() -> None:
-    directory = RegionDirectory(BASE, token=USER_TOKEN)
+async def test_a_failed_lookup_that_may_pass_is_asked_again_after_a_while() -> None:
+    clock = [0.0]
+    directory = RegionDirectory(BASE, token=USER_TOKEN, now=lambda: clock[0])
     down = TransportError(
         "down", method="GET", route="/", url="https://sentry.io", reason="connect"
     )
@@ -276,8 +278,11 @@ async def test_a_failed_lookup_that_may_pass_is_asked_again_next_time() -> None:
             status=503, body=None, method="GET", route="/", url="https://sentry.io"
         ),
     }
+    assert await directory.region_for("acme", server) == directory.base  # not asked yet
+    clock[0] += RETRY_LOOKUP_AFTER
     assert await directory.region_for("acme", server) == directory.base
     server.answers["/organizations/acme/"] = org_answer("https://de.sentry.io")
+    clock[0] += RETRY_LOOKUP_AFTER
     assert (await directory.region_for("acme", server)).name == "de"
     assert server.asked == [
         "/users/me/regions/",
@@ -340,13 +345,49 @@ def test_a_region_shows_its_url_and_name_only() -> None:
     assert repr(region) == "Region(url='https://de.sentry.io', name='de', routed=True)"
 
 
-async def test_close_cancels_lookups_in_flight() -> None:
+async def test_closing_during_a_lookup_leaves_the_call_on_base_not_cancelled() -> None:
     directory = RegionDirectory(BASE, token=USER_TOKEN)
     server = Server({"/users/me/regions/": TWO_REGIONS})
-    server.gate = asyncio.Event()
+    server.gate = asyncio.Event()  # the lookup hangs until the client closes
     call = asyncio.ensure_future(directory.region_for("acme", server))
-    await asyncio.sleep(0)
+    for _ in range(10):  # a few loop turns: the lookup starts and waits on the gate
+        await asyncio.sleep(0)
+    assert server.asked == ["/users/me/regions/"]
     await directory.aclose()
-    with pytest.raises(asyncio.CancelledError):
-        await call
+    region = await call
+    assert not call.cancelled()
+    assert region == directory.base
     assert asyncio.all_tasks() == {asyncio.current_task()}
+
+
+async def test_a_hanging_lookup_costs_one_bounded_wait_then_calls_go_to_base_at_once() -> None:
+    directory = RegionDirectory(BASE, token=USER_TOKEN)
+    server = Server({"/users/me/regions/": TWO_REGIONS})
+    server.gate = asyncio.Event()  # never set: the regions endpoint hangs
+    first = await directory.region_for("acme", server, within=0.01)
+    assert first == directory.base
+    # Without a bound this would wait for the hanging lookup; it must answer at once.
+    later = await asyncio.wait_for(directory.region_for("acme", server, within=None), 5)
+    assert later == directory.base
+    assert server.asked == ["/users/me/regions/"]  # no second lookup while one is failing
+    await directory.aclose()
+
+
+async def test_a_failed_lookup_is_not_asked_again_by_every_call() -> None:
+    directory = RegionDirectory(BASE, token=USER_TOKEN)
+    failure = TransportError(
+        "GET /users/me/regions/: could not connect",
+        method="GET",
+        route="/users/me/regions/",
+        url="https://sentry.io/api/0/users/me/regions/",
+        reason="connect",
+    )
+    server = Server({"/users/me/regions/": failure})
+    for _ in range(5):
+        assert await directory.region_for("acme", server) == directory.base
+    assert server.asked == ["/users/me/regions/"]
+
+
+def test_a_base_url_with_a_trailing_dot_is_accepted() -> None:
+    directory = RegionDirectory(URL("https://sentry.io./api/0"), token=USER_TOKEN)
+    assert directory.base.origin.host == "sentry.io"

@@ -340,3 +340,11 @@ def test_any_json_is_read_without_raising(payload: object) -> None:
 )
 def test_region_url_of_an_org(payload: object, url: str | None) -> None:
     assert region_url_of(payload) == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://evil.test%2f.sentry.io", "https://a;b.sentry.io", "https://%65vil.sentry.io"],
+)
+def test_hosts_that_are_not_dns_names_are_no_origin(url: str) -> None:
+    assert Origin.parse(url) is None

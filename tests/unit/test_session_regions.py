@@ -11,6 +11,7 @@ from yarl import URL
 
 from sentry_async import ManualClock, RetryPolicy, SentryClient
 from sentry_async.errors import RedirectRefused
+from sentry_async.regions._directory import RETRY_LOOKUP_AFTER
 
 from ._mockhttp import MockHttp
 
@@ -41,7 +42,8 @@ def count(mocked: MockHttp, url: str) -> int:
 
 def client(token: str, **options: Any) -> SentryClient:
     options.setdefault("retry", RetryPolicy(attempts=3, deadline=60.0))
-    return SentryClient(token, clock=ManualClock(), **options)
+    options.setdefault("clock", ManualClock())
+    return SentryClient(token, **options)
 
 
 @pytest.fixture
@@ -81,8 +83,10 @@ async def test_a_user_token_looks_up_on_base_in_one_attempt_then_routes(
     mocked.get(f"{BASE}/organizations/acme/members/", payload=[])  # ...the call goes to base
     mocked.get(lookup, payload={"id": "1", "slug": "acme", "links": {"regionUrl": DE[:-6]}})
     mocked.get(f"{DE}/organizations/acme/members/", payload=[], repeat=True)
-    async with client(USER_TOKEN) as sentry:
+    clock = ManualClock()
+    async with client(USER_TOKEN, clock=clock) as sentry:
         await sentry.members.list("acme").collect()
+        clock.advance(RETRY_LOOKUP_AFTER)  # a failed lookup is asked again after a while
         await sentry.members.list("acme").collect()
         view = sentry.with_options(timeout=5)
         await view.members.list("acme").collect()  # views share what the client learned
