@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from types import TracebackType
 from typing import Any
 
@@ -45,7 +46,7 @@ class SentryClient:
     ``rate_limit_store`` is where the rate-limit state lives: by default in this process;
     pass a :class:`~sentry_async.stores.RedisRateLimitStore` to make every worker that uses
     the same token share one budget (it sees a fingerprint of the token, never the token).
-    ``max_body_size`` is the largest answer body read, in bytes (default 64 MiB); a larger
+    ``max_body_size`` is the largest answer body read, in bytes (default 16 MiB); a larger
     one raises :class:`~sentry_async.errors.ResponseTooLarge`. ``exchange`` replaces the
     HTTP layer (one request in, ``(status, headers, body)`` out; see
     :mod:`sentry_async.exchange`): a :class:`~sentry_async.exchange.MockExchange` answers
@@ -96,13 +97,21 @@ class SentryClient:
         regions: bool = True,
     ) -> None:
         token = token if token is not None else os.environ.get("SENTRY_AUTH_TOKEN")
+        if token is not None and not isinstance(token, str):
+            raise TypeError(f"token must be a str, not {type(token).__name__}")
+        if base_url is not None and not isinstance(base_url, str):
+            raise TypeError(f"base_url must be a str like https://sentry.io, not {base_url!r}")
         if not token or not token.strip():
             raise ConfigurationError(
                 "no Sentry auth token: pass token=... or set the SENTRY_AUTH_TOKEN environment "
                 "variable (create one under Settings > Auth Tokens in Sentry)"
             )
-        if any(c in token for c in "\r\n"):
-            raise ConfigurationError("the Sentry auth token contains a line break")
+        if not token.strip().isprintable():
+            # aiohttp would refuse the header on every call with a bare ValueError.
+            raise ConfigurationError(
+                "the Sentry auth token contains a control character (a line break, NUL, "
+                "tab...); copy it again without them"
+            )
         base = base_url or os.environ.get("SENTRY_URL") or DEFAULT_BASE_URL
         transport = Transport(
             base_url=base,
@@ -243,9 +252,26 @@ class SentryClient:
         )
 
 
+_METHOD = re.compile(r"[A-Za-z]{1,20}")
+
+
 def _raw_route(method: str, path: str) -> Route:
+    """The route of a raw call; TypeError / ValueError for a method or path that cannot be
+    sent as given (checked before anything is sent)."""
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a str like 'GET', not {method!r}")
+    if not _METHOD.fullmatch(method):
+        raise ValueError(f"method must be an HTTP method name like 'GET' or 'POST', not {method!r}")
+    if not isinstance(path, str):
+        raise TypeError(f"path must be a str like '/organizations/acme/', not {path!r}")
     if not path.startswith("/"):
         raise ValueError(f"path must start with '/', got {path!r}")
+    if not path.isprintable() or " " in path:
+        # It would go into the request line as given (a space or CRLF splits or injects).
+        raise ValueError(
+            f"path {path!r} holds a space or a control character: percent-encode it "
+            "(urllib.parse.quote)"
+        )
     if path.startswith("/api/0/"):
         path = path[len("/api/0") :]
     return Route(method.upper(), path, path)

@@ -47,7 +47,10 @@ def decode_answer(answer: Answer, decode: Callable[[Any], T], what: str) -> T:
     try:
         return decode(answer.payload)
     except Exception as exc:
-        raise _error(answer, what, exc) from exc
+        failed = _error(answer, what, exc)
+    # Raised outside the except block, with no cause: the converter's error holds the
+    # payload, which must not travel with the error (only a bounded string of it does).
+    raise failed
 
 
 class DecodedItems(NamedTuple, Generic[T]):

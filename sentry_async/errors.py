@@ -421,7 +421,8 @@ def redact(error: E, secret: str, mask: str = "<redacted>") -> E:
 
     def clean(value: Any, depth: int = 0) -> Any:
         if isinstance(value, str):
-            return value.replace(secret, mask) if secret in value else value
+            value = value.replace(secret, mask) if secret in value else value
+            return _mask_cut(value, secret, mask)
         if depth > _DETAIL_DEPTH * 4:
             return value
         if isinstance(value, list):
@@ -437,6 +438,22 @@ def redact(error: E, secret: str, mask: str = "<redacted>") -> E:
         if isinstance(value, (str, list, tuple, dict)):
             setattr(error, name, clean(value))
     return error
+
+
+# The shortest start of a secret masked at the end of a text cut short: below this, a
+# few characters are too common to mean anything (and tell an attacker little).
+_MIN_CUT = 6
+
+
+def _mask_cut(text: str, secret: str, mask: str) -> str:
+    """``text`` with a secret's first characters masked where a cut (``…``) ended them."""
+    body = text[:-1] if text.endswith("…") else text
+    if secret[:_MIN_CUT] not in body[-len(secret) :]:
+        return text  # the common case, decided in C
+    for size in range(min(len(secret) - 1, len(body)), _MIN_CUT - 1, -1):
+        if body.endswith(secret[:size]):
+            return body[:-size] + mask + text[len(body) :]
+    return text
 
 
 # Error bodies are kept to this nesting depth: deeper parts become "…", so that an error

@@ -47,7 +47,7 @@ __all__ = [
 #: Of an error answer (not 2xx) only this many bytes are read: enough for any JSON detail.
 ERROR_BODY_LIMIT = 64 * 1024
 
-Reason = Literal["connect", "tls", "timeout", "connection lost"]
+Reason = Literal["connect", "tls", "timeout", "connection lost", "undecompressable"]
 Query = Sequence[tuple[str, str]]
 
 
@@ -62,7 +62,8 @@ class Exchanged(NamedTuple):
 
 
 class ExchangeError(Exception):
-    """No answer: ``reason`` is "connect", "tls", "timeout" or "connection lost";
+    """No answer: ``reason`` is "connect", "tls", "timeout", "connection lost" or
+    "undecompressable" (a body that cannot be decompressed: a bomb or a broken encoding);
     ``detail`` a short text of the cause (never an exception object: aiohttp's hold the
     request, Authorization header included)."""
 
@@ -185,10 +186,27 @@ def aiohttp_failure(exc: BaseException) -> ExchangeError:
         reason = "tls"
     elif isinstance(exc, asyncio.TimeoutError):
         reason = "timeout"
+    elif isinstance(exc, aiohttp.ClientPayloadError) and _undecompressable(exc):
+        reason = "undecompressable"
     else:
         reason = "connection lost"
     return ExchangeError(
         reason, type(exc).__name__ + (f": {snippet(str(exc))}" if str(exc) else "")
+    )
+
+
+def _undecompressable(exc: aiohttp.ClientPayloadError) -> bool:
+    """Whether aiohttp failed to decompress the body (too large, or a broken encoding)."""
+    seen: list[BaseException] = [exc]
+    link: BaseException | None = exc
+    while link is not None and len(seen) < 8:
+        link = link.__cause__ or link.__context__
+        if link is not None:
+            seen.append(link)
+    names = " ".join(type(e).__name__ + " " + str(e)[:200] for e in seen)
+    return any(
+        word in names
+        for word in ("DecompressSizeError", "ContentEncodingError", "decompress", "Decompress")
     )
 
 

@@ -23,6 +23,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import attrs
+
 from .clock import Clock
 from .ratelimit import MAX_RESET_AHEAD, ClockSkew, RateSnapshot, RouteBudget, bounded
 from .stores._memory import MAX_ROUTES, MemoryRateLimitStore, RouteState
@@ -36,13 +38,17 @@ class PacingRefused(Exception):
 
     ``wait`` is the seconds the window still needs (None: no in-flight slot came free in
     time); ``snapshot`` what this process knows of the route's window. The session turns
-    this into :class:`~sentry_async.errors.RateLimited`.
+    this into :class:`~sentry_async.errors.RateLimited`. ``client_wide`` is True when the
+    slot waited for was one of the client's own ``max_concurrency`` slots (not Sentry's).
     """
 
-    def __init__(self, wait: float | None, snapshot: RateSnapshot | None) -> None:
+    def __init__(
+        self, wait: float | None, snapshot: RateSnapshot | None, *, client_wide: bool = False
+    ) -> None:
         super().__init__(wait)
         self.wait = wait
         self.snapshot = snapshot
+        self.client_wide = client_wide
 
 
 class _SharedRoute:
@@ -90,6 +96,11 @@ class RateGate:
     def store(self) -> RateLimitStore:
         return self._store
 
+    @property
+    def max_concurrency(self) -> int | None:
+        """The client-wide cap on requests in flight (None: no cap)."""
+        return self._max
+
     def budget(self, key: str) -> RouteBudget:
         """The budget state of a route key (created empty on first use; in-memory store)."""
         if self._memory is None:
@@ -126,7 +137,10 @@ class RateGate:
                 self._global = asyncio.Semaphore(self._max)
             semaphore = self._global
             if semaphore.locked():
-                await self._bounded(semaphore.acquire, semaphore.release, deadline)
+                try:
+                    await self._bounded(semaphore.acquire, semaphore.release, deadline)
+                except PacingRefused:
+                    raise PacingRefused(None, None, client_wide=True) from None
             else:
                 await semaphore.acquire()  # free: taken at once
         try:
@@ -211,7 +225,7 @@ class RateGate:
         if self._memory is not None:
             self._slots(key).budget.block_until(self.now() + seconds)
         else:
-            self._store.block(self._scope, key, seconds, self.now())
+            self._store.block(self._scope, key, seconds, self._clock.time())
 
     # -- the in-memory path ------------------------------------------------------------
 
@@ -275,7 +289,9 @@ class RateGate:
             while True:
                 freed = route.freed
                 freed.clear()  # before asking: a release during the question still counts
-                admission = await store.acquire(scope, key, self.now())
+                # A shared store keeps time on its own clock (Redis TIME), not the server's:
+                # it is handed local time, and resets converted to it (see release).
+                admission = await store.acquire(scope, key, clock.time())
                 if admission.admitted:
                     route.leases.append(admission.lease)
                     return
@@ -299,9 +315,14 @@ class RateGate:
         route = self._shared_route(key)
         leases = route.leases
         lease = leases.pop() if leases else None
+        offset = self.skew.whole_seconds
+        if snapshot is not None and snapshot.reset is not None and offset:
+            # Sentry's Reset is on Sentry's clock; the store compares it with its own.
+            # Whole seconds: a window's answers must name one reset, whichever worker.
+            snapshot = attrs.evolve(snapshot, reset=snapshot.reset - offset)
         try:
             self._store.release(
-                self._scope, key, lease, snapshot, answered=answered, now=self.now()
+                self._scope, key, lease, snapshot, answered=answered, now=self._clock.time()
             )
         finally:
             route.freed.set()

@@ -51,8 +51,10 @@ _DIGITS = re.compile(r"[0-9]{1,32}")
 # are an hour. A later reset (the year 3000) is read as "in an hour", so one hostile or
 # broken answer cannot freeze a route for longer than that.
 MAX_RESET_AHEAD = 3600.0
-# A server clock further than this from ours is not believed (a garbage Date header).
-MAX_SKEW = 3600.0
+# A server clock further than this from ours is not believed (a garbage or stale Date
+# header; a cache's): Sentry's clocks are NTP-synced, so a real offset is a clock of ours
+# that is wrong by seconds, not hours. It bounds what skew alone can add to a wait.
+MAX_SKEW = 300.0
 
 
 @attrs.frozen(slots=True)
@@ -131,20 +133,32 @@ class ClockSkew:
     The estimate is the greatest lower bound seen: it errs towards the server being behind,
     which only makes a wait a little longer, never early into a window not yet open (a
     429). It closes in on the true offset as answers arrive at different sub-second phases.
-    An answer that contradicts the others (our clock jumped) restarts the estimate; a Date
-    further than :data:`MAX_SKEW` from our clock, missing or unparseable changes nothing.
+    The first answer sets the estimate; later, one stale ``Date`` (a cache's, a proxy's)
+    contradicting it changes nothing, while two agreeing ones (our clock jumped) restart
+    it. A Date further than :data:`MAX_SKEW` from our clock,
+    missing or unparseable changes nothing.
     """
 
-    __slots__ = ("_high", "_low")
+    __slots__ = ("_high", "_low", "_pending")
 
     def __init__(self) -> None:
         self._low: float | None = None
         self._high: float | None = None
+        self._pending: tuple[float, float] | None = None
 
     @property
     def offset(self) -> float:
         """Seconds to add to local epoch time to get the server's (0.0 until known)."""
         return 0.0 if self._low is None else self._low
+
+    @property
+    def whole_seconds(self) -> int:
+        """The offset rounded to whole seconds, from the middle of what is known (0 until
+        known): for a shared store, whose resets must stay whole seconds so that answers of
+        one window (from any worker) name the same reset."""
+        if self._low is None or self._high is None:
+            return 0
+        return round((self._low + self._high) / 2)
 
     def observe(self, date: str | None, sent: float, received: float) -> None:
         """Learn from one answer's ``Date`` header; ``sent``/``received`` are local epochs."""
@@ -154,10 +168,19 @@ class ClockSkew:
         low, high = stamped - received, stamped + 1.0 - sent
         if not (low >= -MAX_SKEW and high <= MAX_SKEW):
             return
-        if self._low is None or self._high is None or low > self._high or high < self._low:
-            self._low, self._high = low, high
-        else:
+        if self._low is None or self._high is None:
+            self._low, self._high = low, high  # the first answer: bounded by MAX_SKEW
+            return
+        if not (low > self._high or high < self._low):
             self._low, self._high = max(self._low, low), min(self._high, high)
+            self._pending = None
+            return
+        pending = self._pending
+        if pending is not None and not (low > pending[1] or high < pending[0]):
+            self._low, self._high = max(pending[0], low), min(pending[1], high)
+            self._pending = None
+        else:
+            self._pending = (low, high)
 
 
 @attrs.define(slots=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import math
+from typing import Any
 
 import attrs
 
@@ -40,9 +41,37 @@ class Failure(enum.Enum):
         return self in (Failure.TIMEOUT, Failure.CONNECTION_LOST, Failure.SERVER_ERROR)
 
 
-def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if value < 0:
-        raise ValueError(f"{attribute.name} must be >= 0, not {value!r}")
+def _seconds(*, allow_zero: bool = False, allow_none: bool = False) -> Any:
+    """An attrs validator: a finite real number of seconds, > 0 (or >= 0), or None."""
+
+    def check(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+        name = attribute.name
+        if value is None and allow_none:
+            return
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"RetryPolicy {name} must be a number of seconds, not {value!r}")
+        if not math.isfinite(value):
+            none = " (use None for no bound)" if allow_none else ""
+            raise ValueError(f"RetryPolicy {name} must be finite seconds, not {value!r}{none}")
+        if value < 0 or (value == 0 and not allow_zero):
+            sign = ">= 0" if allow_zero else "> 0"
+            raise ValueError(f"RetryPolicy {name} must be {sign} seconds, not {value!r}")
+
+    return check
+
+
+def _attempts(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"RetryPolicy attempts must be an int, not {value!r}")
+    if value < 1:
+        raise ValueError(f"RetryPolicy attempts must be >= 1 (the first try), not {value!r}")
+
+
+def _multiplier(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"RetryPolicy multiplier must be a number, not {value!r}")
+    if not (math.isfinite(value) and value >= 1.0):
+        raise ValueError(f"RetryPolicy multiplier must be finite and >= 1, not {value!r}")
 
 
 @attrs.frozen(slots=True)
@@ -56,14 +85,18 @@ class RetryPolicy:
     - ``deadline``: seconds for the whole call, waits included; None for no bound.
     - ``max_rate_limit_wait``: the longest single wait for a rate-limit window to reset; a
       longer one raises :class:`~sentry_async.errors.RateLimited` instead.
+
+    Checked at construction: seconds must be finite numbers (``deadline``,
+    ``initial_backoff`` and ``max_backoff`` > 0; ``max_rate_limit_wait`` >= 0), else
+    TypeError (not a number) or ValueError (NaN, infinite, out of range).
     """
 
-    attempts: int = attrs.field(default=6, validator=attrs.validators.ge(1))
-    initial_backoff: float = attrs.field(default=0.5, validator=_positive)
-    max_backoff: float = attrs.field(default=20.0, validator=_positive)
-    multiplier: float = attrs.field(default=2.0, validator=attrs.validators.ge(1.0))
-    deadline: float | None = 300.0
-    max_rate_limit_wait: float = attrs.field(default=120.0, validator=_positive)
+    attempts: int = attrs.field(default=6, validator=_attempts)
+    initial_backoff: float = attrs.field(default=0.5, validator=_seconds())
+    max_backoff: float = attrs.field(default=20.0, validator=_seconds())
+    multiplier: float = attrs.field(default=2.0, validator=_multiplier)
+    deadline: float | None = attrs.field(default=300.0, validator=_seconds(allow_none=True))
+    max_rate_limit_wait: float = attrs.field(default=120.0, validator=_seconds(allow_zero=True))
     retry_rate_limited: bool = True
 
     @classmethod

@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import os
 import random
+import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import attrs
-from multidict import CIMultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from ._version import __version__
@@ -39,13 +42,14 @@ from .errors import (
     DecodeError,
     RateLimited,
     RedirectRefused,
+    ResourceMoved,
     ResponseTooLarge,
     SentryError,
     TransportError,
     redact,
     snippet,
 )
-from .exchange import AiohttpExchange, Exchange, ExchangeError
+from .exchange import AiohttpExchange, Exchange, ExchangeError, Reason
 from .gate import PacingRefused, RateGate
 from .hosts import Host
 from .hosts import origin_of as _origin
@@ -68,9 +72,15 @@ MAX_REDIRECTS = 5
 #: Seconds a call waits at most for its org's region to be learned.
 LOOKUP_WAIT = 10.0
 #: The largest answer body read, in bytes (after decompression). Sentry's largest real
-#: answers (a full event with its stack traces and breadcrumbs, stats_v2 over many
-#: projects, a 100-item page of issues) stay in the low megabytes.
-DEFAULT_MAX_BODY_SIZE = 64 * 1024 * 1024
+#: answers (a full event with its stack traces and breadcrumbs, ingested at most ~1 MB;
+#: stats_v2 over many projects; a 100-item page of issues) stay in the low megabytes, so
+#: 16 MiB leaves a wide margin while bounding what a hostile answer can cost.
+DEFAULT_MAX_BODY_SIZE = 16 * 1024 * 1024
+#: A body may hold at most ``max_body_size // VALUES_PER_BYTE`` JSON values (counted
+#: cheaply as ``,`` ``[`` ``{`` bytes): decoded, each value costs ~50-100 bytes, so 16 MiB
+#: of ``[[],[],...]`` would take ~0.5 GB and seconds of the loop. Real answers spend far
+#: more than 16 bytes per value (keys, ids, dates).
+VALUES_PER_BYTE = 16
 _PATH_CACHE = 4096
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -83,6 +93,13 @@ def normalise_base_url(base_url: str) -> URL:
 
     Raises :class:`~sentry_async.errors.ConfigurationError` for anything else.
     """
+    if not isinstance(base_url, str):
+        raise TypeError(f"base_url must be a str like https://sentry.io, not {base_url!r}")
+    if not base_url.strip().isprintable() or " " in base_url.strip():
+        raise ConfigurationError(
+            f"base_url holds a space or a control character: {base_url!r}; it must be an "
+            "absolute http(s) URL like https://sentry.io"
+        )
     try:
         url = URL(base_url.strip())
         _origin(url)  # a port out of range, an unparseable host
@@ -110,20 +127,68 @@ class _Headers(dict[str, str]):
         return repr(shown)
 
 
-class _Token:
-    """Holds the token so that no repr, log or traceback local shows it."""
+_MASK = b"<redacted>"
 
-    __slots__ = ("_value",)
+
+def _xor(data: bytes, key: bytes) -> bytes:
+    return (int.from_bytes(data, "big") ^ int.from_bytes(key, "big")).to_bytes(len(data), "big")
+
+
+class _Token:
+    """Holds the token so that no repr, log, traceback local or object walk finds it.
+
+    It is kept masked (XOR with a random key) and unmasked only for the moment a request's
+    headers are built or something is scrubbed: tools that capture a traceback's locals
+    and walk the objects they reach (sentry-sdk, structlog) find no plain token.
+    """
+
+    __slots__ = ("_escaped", "_key", "_masked")
 
     def __init__(self, value: str) -> None:
-        self._value = value
+        raw = value.encode()
+        self._key = os.urandom(len(raw))
+        self._masked = _xor(raw, self._key)
+        # The token as a JSON encoder may have escaped it (\u0061, \/): a server echoing
+        # the header inside JSON. Its pattern never holds the token's characters in a row.
+        self._escaped = re.compile(
+            b"".join(
+                rb"(?:%s|\\u%04x%s)" % (re.escape(bytes([c])), c, rb"|\\/" if c == 0x2F else b"")
+                for c in raw
+            ),
+            re.IGNORECASE,
+        )
+
+    def _plain(self) -> bytes:
+        return _xor(self._masked, self._key)
 
     def bearer(self) -> str:
-        return f"Bearer {self._value}"
+        return "Bearer " + self._plain().decode()
 
     def scrub(self, error: SentryError) -> SentryError:
         """``error`` with the token removed from its message and attributes."""
-        return redact(error, self._value)
+        return redact(error, self._plain().decode())
+
+    def scrub_body(self, data: bytes) -> bytes:
+        """``data`` with every copy of the token (plain or JSON-escaped) masked.
+
+        Done on the bytes as read, before anything (payload, error message, snippet,
+        truncation) is made of them: nothing built from a body can then hold the token.
+        """
+        plain = self._plain()
+        if plain in data:
+            data = data.replace(plain, _MASK)
+        if b"\\u" in data or b"\\/" in data:
+            data = self._escaped.sub(_MASK, data)
+        return data
+
+    def scrub_headers(self, headers: CIMultiDictProxy[str]) -> CIMultiDictProxy[str]:
+        """``headers``, or a copy with the token masked where a value echoes it."""
+        plain = self._plain().decode()
+        if not any(plain in value for value in headers.values()):
+            return headers
+        mask = _MASK.decode()
+        clean = CIMultiDict((k, v.replace(plain, mask)) for k, v in headers.items())
+        return CIMultiDictProxy(clean)
 
     def __repr__(self) -> str:
         return "<token redacted>"
@@ -132,11 +197,18 @@ class _Token:
 
 
 def encode_query(params: Mapping[str, Any] | None) -> Query | None:
-    """Query parameters as pairs: None dropped, sequences repeated, bools as 1/0."""
+    """Query parameters as pairs: None dropped, sequences repeated, bools as 1/0.
+
+    TypeError when ``params`` is not a mapping or a name is not a str.
+    """
+    if params is not None and not isinstance(params, Mapping):
+        raise TypeError(f"params must be a mapping of names to values, not {params!r:.80}")
     if not params:
         return None
     pairs: Query = []
     for name, value in params.items():
+        if not isinstance(name, str):
+            raise TypeError(f"params names must be str, not {name!r:.80}")
         if value is None:
             continue
         values: Iterable[Any] = (
@@ -189,11 +261,13 @@ class Transport:
         self.gate = RateGate(
             clock, max_concurrency, store=rate_limit_store, scope=token_fingerprint(token)
         )
-        self.token = token_ = _Token(token)
+        self.token = _Token(token)
         base = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         json_ = {"Content-Type": "application/json"}
-        self.headers = _Headers(base, Authorization=token_.bearer())
+        # Without Authorization: it is added per request, in the frame that sends it.
+        self.headers = _Headers(base)
         self.json_headers = _Headers(self.headers, **json_)
+        self.max_values = max(max_body_size // VALUES_PER_BYTE, 1024)
         if exchange is not None and session is not None:
             raise ConfigurationError("pass either session= or exchange=, not both")
         self.exchange: Exchange = exchange or AiohttpExchange(
@@ -274,8 +348,14 @@ class Session:
         rng: random.Random | None = None,
         region: Region | None = None,
     ) -> None:
-        if timeout is not None and not timeout > 0:
-            raise ValueError("timeout must be positive seconds, or None for no timeout")
+        if timeout is not None and (
+            isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+        ):
+            raise TypeError(f"timeout must be seconds (a number) or None, not {timeout!r}")
+        if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
+            raise ValueError(
+                f"timeout must be positive finite seconds, or None for no timeout, not {timeout!r}"
+            )
         self.transport = transport
         self.timeout = timeout
         self.retry = retry
@@ -424,6 +504,20 @@ class Session:
             hops += 1
             url = self._redirect_target(route, url, status, location, host)
             query = None  # the Location carries the query it wants
+        if location and follow:
+            raise ResourceMoved(
+                f"{route.method} {route.template} was redirected more than {MAX_REDIRECTS} "
+                f"times (a redirect loop; last to {snippet(location)!r}): the server or a "
+                f"proxy in front of it is misconfigured; check base_url (url: {url})",
+                location=location[:2048],
+                new_slug=None,
+                status=status,
+                detail=None,
+                body=None,
+                method=route.method,
+                route=route.template,
+                url=str(url),
+            )
         return decipher(
             method=route.method,
             route=route.template,
@@ -507,30 +601,60 @@ class Session:
             timeout = left if timeout is None else min(timeout, left)
         rate: RateSnapshot | None = None
         answered = False
-        failure: ExchangeError | None = None
+        failure: tuple[Reason, str] | None = None
+        too_many = 0
         try:
             sent = clock.time()
-            status, answer_headers, data, truncated = await transport.exchange(
-                route.method,
-                url,
-                params=query,
-                headers=headers,
-                body=body,
-                timeout=timeout,
-                max_body_size=transport.max_body_size,
+            status, answer_headers, data, truncated = await _exchange(
+                transport, route.method, url, query, body, headers, timeout
             )
+            ok = 200 <= status <= 299
+            if ok and len(data) > transport.max_values:
+                too_many = data.count(b",") + data.count(b"[") + data.count(b"{")
+                too_many = too_many if too_many > transport.max_values else 0
             answered = True
             rate = parse_rate_headers(answer_headers)
             gate.skew.observe(answer_headers.get("Date"), sent, clock.time())
-        # Recorded only: raised below, outside the except block, so nothing of the
-        # exchange's own failure is __context__ of what callers see.
+        # Only the reason and a string are kept: the error is raised below, outside the
+        # except block, and nothing of the exchange's failure (whose traceback reaches the
+        # frames that held the Authorization header) is kept or chained.
         except ExchangeError as exc:
-            failure = exc
+            failure = (exc.reason, exc.detail)
         finally:
             gate.release(key, rate, answered=answered)
         if failure is not None:
-            raise self._transport_error(route, url, failure, timeout)
-        too_large = truncated and 200 <= status <= 299
+            error = self._transport_error(route, url, *failure, timeout)
+            if error.reason == "undecompressable":
+                # A gzip bomb (past aiohttp's own limit) or a broken encoding: the same
+                # bytes would come again, so it is not retried (and a write is not made
+                # ambiguous by it).
+                raise ResponseTooLarge(
+                    f"{route.method} {route.template}: its answer could not be decompressed "
+                    f"within the HTTP library's limits or is wrongly encoded ({error.args[0]})",
+                    limit=transport.max_body_size,
+                    method=route.method,
+                    route=route.template,
+                    url=str(url),
+                    status=0,
+                    snippet="",
+                )
+            raise error
+        if too_many:
+            limit = transport.max_values
+            raise ResponseTooLarge(
+                f"{route.method} {route.template} answered {status} with about {too_many} "
+                f"JSON values, over the {limit} allowed for max_body_size "
+                f"({transport.max_body_size} bytes, one value per {VALUES_PER_BYTE}); it was "
+                f"not decoded (ask for less, or raise max_body_size; url: {url})",
+                limit=transport.max_body_size,
+                method=route.method,
+                route=route.template,
+                url=str(url),
+                status=status,
+                snippet=snippet(data),
+                content_type=answer_headers.get("Content-Type", ""),
+            )
+        too_large = truncated and ok
         if too_large:
             kind = answer_headers.get("Content-Type", "")
             limit = transport.max_body_size
@@ -552,6 +676,23 @@ class Session:
 
     def _pacing_error(self, route: Route, url: URL, refused: PacingRefused) -> RateLimited:
         wait = refused.wait
+        if refused.client_wide:
+            what = (
+                f"all {self.transport.gate.max_concurrency} of this client's max_concurrency "
+                "slots stayed busy past the call's deadline (a limit of this client, not "
+                "Sentry's: raise max_concurrency or the deadline"
+            )
+            return RateLimited(
+                f"{route.method} {route.template}: not sent, {what}; url: {url})",
+                retry_after=None,
+                rate=None,
+                status=429,
+                detail="client max_concurrency",
+                body=None,
+                method=route.method,
+                route=route.template,
+                url=str(url),
+            )
         if wait is None:
             what = "no request slot came free on this route within the call's deadline"
         else:
@@ -573,9 +714,8 @@ class Session:
         )
 
     def _transport_error(
-        self, route: Route, url: URL, failure: ExchangeError, timeout: float | None
+        self, route: Route, url: URL, reason: Reason, detail: str, timeout: float | None
     ) -> TransportError:
-        reason = failure.reason
         cut = timeout is not None and (self.timeout is None or timeout < self.timeout)
         what = {
             "connect": "could not connect",
@@ -586,8 +726,9 @@ class Session:
                 else f"no answer within {self.timeout}s"
             ),
             "connection lost": "the connection broke before a full answer",
+            "undecompressable": "the answer could not be decompressed",
         }[reason]
-        cause = failure.detail or reason
+        cause = detail or reason
         hint = (
             "check base_url / SENTRY_URL and the network"
             if reason in ("connect", "tls")
@@ -600,6 +741,37 @@ class Session:
             url=str(url),
             reason=reason,
         )
+
+
+async def _exchange(
+    transport: Transport,
+    method: str,
+    url: URL,
+    query: Query | None,
+    body: bytes | None,
+    base_headers: Mapping[str, str],
+    timeout: float | None,
+) -> tuple[int, CIMultiDictProxy[str], bytes, bool]:
+    """One exchange: (status, headers, body with the token masked, whether cut).
+
+    With the exchange's own frame, the only frame holding the Authorization header: errors
+    are raised by the caller, whose frames never hold the token.
+    """
+    token = transport.token
+    headers = _Headers(base_headers, Authorization=token.bearer())
+    try:
+        status, answer_headers, data, truncated = await transport.exchange(
+            method,
+            url,
+            params=query,
+            headers=headers,
+            body=body,
+            timeout=timeout,
+            max_body_size=transport.max_body_size,
+        )
+    finally:
+        del headers
+    return status, token.scrub_headers(answer_headers), token.scrub_body(data), truncated
 
 
 def _what_happened(exc: SentryError) -> str:

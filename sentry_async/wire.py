@@ -6,8 +6,12 @@ case-insensitive lookups (aiohttp's and multidict's are).
 
 from __future__ import annotations
 
+import datetime
+import enum
 import json
+import math
 import re
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -87,21 +91,97 @@ def _refuse_lone_surrogates(value: Any) -> None:
             stack.extend(item.values())
 
 
+# Deeper request bodies are refused (orjson's own limit is 255 levels).
+_MAX_DUMP_DEPTH = 200
+_SCALARS = (str, bool, type(None))
+_AS_TEXT = (datetime.datetime, datetime.date, datetime.time, uuid.UUID)
+
+
+def _as_text(value: Any) -> Any:
+    """What both encoders write for the non-JSON types a request body may hold."""
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")  # pragma: no cover
+
+
+def _check_body(value: Any) -> None:
+    """Refuse, before anything is sent, what either encoder would write differently or not.
+
+    TypeError: a type JSON has no form for (set, bytes, an object; a dict key that is not
+    a str). ValueError: NaN or an infinity, an int beyond 64 bits, a lone surrogate,
+    nesting deeper than 200 levels. Iterative, so no depth raises RecursionError.
+    """
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, _SCALARS):
+            if isinstance(item, str) and not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise ValueError(
+                        "the json body holds a str with a lone surrogate, which is not text"
+                    ) from None
+        elif isinstance(item, int):
+            if not _INT_MIN <= item <= _INT_MAX:
+                raise ValueError(f"the json body holds an int beyond 64 bits: {str(item)[:40]}")
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                raise ValueError(f"the json body holds {item!r}, which JSON cannot carry")
+        elif isinstance(item, (list, tuple, dict)):
+            if depth >= _MAX_DUMP_DEPTH:
+                raise ValueError(f"the json body is nested deeper than {_MAX_DUMP_DEPTH} levels")
+            if isinstance(item, dict):
+                for key in item:
+                    if not isinstance(key, str):
+                        raise TypeError(
+                            f"the json body has a dict key {key!r} of type {type(key).__name__};"
+                            " JSON object keys must be str"
+                        )
+                values: Any = item.values()
+            else:
+                values = item
+            stack.extend((v, depth + 1) for v in values)
+        elif isinstance(item, enum.Enum):
+            stack.append((item.value, depth))
+        elif not isinstance(item, _AS_TEXT):
+            raise TypeError(
+                f"the json body holds a {type(item).__name__}, which has no JSON form (use "
+                "dict, list, str, int, float, bool, None; datetimes, dates, UUIDs and enums "
+                "are written as their text / value)"
+            )
+
+
 try:  # optional speed-up, same results
     import orjson
 
     _fast_loads: Any = orjson.loads
+    _ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
 
     def dumps(value: Any) -> bytes:
-        """Serialise a request body."""
-        return orjson.dumps(value)
+        """Serialise a request body (see :func:`_check_body` for what is refused)."""
+        _check_body(value)
+        return orjson.dumps(value, default=_as_text, option=_ORJSON_OPTIONS)
 
 except ImportError:  # pragma: no cover - exercised when the extra is absent
     _fast_loads = _stdlib_loads
 
     def dumps(value: Any) -> bytes:
-        """Serialise a request body."""
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+        """Serialise a request body (see :func:`_check_body` for what is refused)."""
+        _check_body(value)
+        return _stdlib_dumps(value)
+
+
+def _stdlib_dumps(value: Any) -> bytes:
+    """The standard library's encoder, writing what orjson writes for a checked body."""
+    text = json.dumps(
+        value, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_as_text
+    )
+    return text.encode()
 
 
 def loads(body: bytes) -> Any:

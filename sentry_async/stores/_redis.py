@@ -37,7 +37,7 @@ from collections.abc import Awaitable, Iterable
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from ..ratelimit import DEFAULT_WINDOW, RESET_MARGIN, RateSnapshot
-from ._memory import MemoryRateLimitStore
+from ._memory import MAX_ROUTES, MemoryRateLimitStore
 from ._protocol import Admission, Lease, RateLimitStoreError
 
 if TYPE_CHECKING:
@@ -307,6 +307,8 @@ class RedisRateLimitStore:
         keys = self._keys.get(pair)
         if keys is None:
             base = f"{self.prefix}:{{{scope}}}:{route}"
+            if len(self._keys) >= MAX_ROUTES:
+                self._keys.clear()  # a cache, bounded like the memory store: rebuilt on use
             keys = self._keys[pair] = (f"{base}:budget", f"{base}:leases")
         return keys
 

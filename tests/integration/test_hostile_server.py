@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
+import pickle
+import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -139,7 +142,7 @@ async def test_time_queued_for_a_slot_counts_against_the_deadline() -> None:
         first = asyncio.create_task(sentry.request("GET", "/slow/"))
         await asyncio.sleep(0.05)
         quick = sentry.with_options(retry=RetryPolicy(deadline=0.2))
-        with pytest.raises(RateLimited, match="no request slot"):
+        with pytest.raises(RateLimited, match="max_concurrency slots"):
             await quick.request("GET", "/other/")
         release.set()
         assert await first == {}
@@ -179,3 +182,151 @@ async def test_a_server_echoing_authorization_has_it_redacted() -> None:
     assert TOKEN not in str(info.value)
     assert TOKEN not in repr(vars(info.value))
     assert "Bearer <redacted>" in str(info.value)
+
+
+# -- second review: the token at the source, sizes by value count, undecompressable bodies ---
+
+SECRET = TOKEN[len("sntryu_") :]
+
+
+def _holds_token(root: object, limit: int = 50_000) -> list[str]:
+    """Paths to strings holding the token (or 12 characters of it) among what ``root``
+    reaches: attributes, args, cause/context, traceback frames' locals, and the dicts,
+    lists and sentry_async objects those hold (what error reporters walk)."""
+    pieces = [SECRET[i : i + 12] for i in range(0, len(SECRET) - 11, 4)]
+    found: list[str] = []
+    seen: set[int] = set()
+    stack: list[tuple[object, str, int]] = [(root, "error", 0)]
+    while stack and len(seen) < limit:
+        value, path, depth = stack.pop()
+        if id(value) in seen or depth > 12:
+            continue
+        seen.add(id(value))
+        if isinstance(value, (str, bytes)):
+            text = value.decode("latin-1") if isinstance(value, bytes) else value
+            if any(piece in text for piece in pieces):
+                found.append(path)
+            continue
+        children: list[tuple[object, str]] = []
+        if isinstance(value, BaseException):
+            children += [(value.args, ".args"), (value.__cause__, ".__cause__")]
+            children += [(value.__context__, ".__context__"), (vars(value), ".__dict__")]
+            tb = value.__traceback__
+            while tb is not None:
+                frame = tb.tb_frame
+                children.append((dict(frame.f_locals), f"<{frame.f_code.co_name} locals>"))
+                tb = tb.tb_next
+        elif isinstance(value, dict) or (
+            hasattr(value, "items") and type(value).__module__.startswith("multidict")
+        ):
+            for key, item in list(value.items())[:1000]:  # type: ignore[attr-defined]
+                children += [(key, f"[{key!r:.20}]"), (item, f"[{key!r:.20}]")]
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            children += [(item, f"[{n}]") for n, item in enumerate(list(value)[:1000])]
+        elif type(value).__module__.startswith("sentry_async"):
+            names = list(getattr(value, "__dict__", {}))
+            for cls in type(value).__mro__:
+                names += [n for n in getattr(cls, "__slots__", ()) if isinstance(n, str)]
+            for name in names:
+                with contextlib.suppress(AttributeError):
+                    children.append((getattr(value, name), f".{name}"))
+        stack.extend((child, path + step, depth + 1) for child, step in children)
+    return found
+
+
+def _echo(template: str, status: int = 200) -> Handler:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        said = request.headers.get("Authorization", "")
+        body = template.replace("{auth}", said).replace("{escaped}", _escape(said))
+        return web.Response(status=status, body=body.encode(), content_type="application/json")
+
+    return handler
+
+
+def _escape(text: str) -> str:
+    return "".join(f"\\u{ord(c):04x}" if n % 2 else c for n, c in enumerate(text))
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        '["{auth}"]',  # a list where an organization is expected
+        '{"id": ["{auth}"], "slug": {"a": "{auth}"}}',
+        '["{escaped}"]',  # the echo JSON-escaped: still the token once decoded
+    ],
+)
+async def test_a_wrongly_shaped_2xx_echoing_the_token_leaves_it_nowhere(template: str) -> None:
+    async with hostile(_echo(template)) as base, client(base) as sentry:
+        with pytest.raises(SentryError) as info:
+            await sentry.organizations.get("acme")
+    assert _holds_token(info.value) == []
+    assert SECRET[:12] not in repr(pickle.loads(pickle.dumps(info.value)).__dict__)
+    assert info.value.__cause__ is None
+
+
+async def test_undecodable_items_echoing_the_token_hold_it_nowhere() -> None:
+    page = '[{"id": "1", "slug": "a", "name": "A"}, "{auth}", ["{auth}"]]'
+    async with hostile(_echo(page)) as base, client(base) as sentry:
+        with pytest.raises(SentryError) as info:
+            async for _ in sentry.organizations.list():
+                pass
+    assert _holds_token(info.value) == []
+
+
+async def test_a_token_cut_by_a_snippet_leaves_no_prefix() -> None:
+    # The token straddles the 200-character cut of the error snippet.
+    handler = _echo("x" * 180 + " {auth} and more", status=401)
+    async with hostile(handler) as base, client(base) as sentry:
+        with pytest.raises(SentryError) as info:
+            await sentry.request("GET", "/x/")
+    assert _holds_token(info.value) == []
+
+
+async def test_no_traceback_frame_of_a_raised_error_holds_the_token() -> None:
+    async def slow(request: web.Request) -> web.StreamResponse:
+        await asyncio.sleep(5)
+        return web.json_response({})
+
+    too_large = _echo('{"big": "' + "x" * 5000 + '"}')
+    for handler, options in ((slow, {"timeout": 0.2}), (too_large, {"max_body_size": 1024})):
+        async with (
+            hostile(handler) as base,
+            client(base, retry=RetryPolicy.disabled(), **options) as sentry,
+        ):
+            with pytest.raises(SentryError) as info:
+                await sentry.request("GET", "/x/")
+        assert _holds_token(info.value) == []
+        shown = traceback.TracebackException.from_exception(info.value, capture_locals=True)
+        assert SECRET not in "".join(shown.format())
+
+
+async def test_a_body_of_too_many_values_is_refused_before_decoding() -> None:
+    # 30 000 empty lists in 90 KB: under max_body_size, over its value budget (1/16 byte).
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return web.Response(body=b"[" + b"[]," * 29_999 + b"[]]", content_type="application/json")
+
+    async with hostile(handler) as base, client(base, max_body_size=256 * 1024) as sentry:
+        with pytest.raises(ResponseTooLarge, match="JSON values"):
+            await sentry.request("GET", "/x/")
+
+
+async def test_a_gzip_bomb_is_refused_typed_and_not_fetched_again() -> None:
+    bomb = gzip.compress(b"\0" * (40 * 1024 * 1024), compresslevel=9)
+    hits = []
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        hits.append(request.method)
+        return web.Response(
+            body=bomb,
+            headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+        )
+
+    # Some aiohttp releases (3.13) refuse to decompress it past their own limit; others
+    # inflate it as it is read, and the read stops at max_body_size. Either way: typed,
+    # bounded, never fetched again.
+    async with hostile(handler) as base, client(base, max_body_size=16 * 1024 * 1024) as sentry:
+        with pytest.raises(ResponseTooLarge, match="decompress|max_body_size"):
+            await sentry.request("GET", "/x/")
+        with pytest.raises(ResponseTooLarge):  # a write: refused, not ambiguous
+            await sentry.request("POST", "/x/", json={"a": 1})
+    assert hits == ["GET", "POST"]

@@ -12,6 +12,7 @@ modules (wire, ratelimit, retry, route, Link parsing, errors) and checks each pr
 
 from __future__ import annotations
 
+import email.utils
 import json
 import math
 import pickle
@@ -123,7 +124,7 @@ json_values = st.recursive(
     elapsed=st.floats(min_value=0, max_value=10_000),
     hint=st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)),
     jitter=st.floats(min_value=0, max_value=0.999999),
-    deadline=st.one_of(st.none(), st.floats(min_value=0, max_value=1_000)),
+    deadline=st.one_of(st.none(), st.floats(min_value=0, max_value=1_000, exclude_min=True)),
     max_wait=st.floats(min_value=0, max_value=1_000),
 )
 def test_every_retry_wait_is_finite_floored_and_within_the_deadline(
@@ -421,3 +422,163 @@ def test_an_echoed_token_is_unreachable_from_any_error(
     assert raised is not None  # every status >= 300 is an error
     assert not [s for s in _strings(raised) if TOKEN in s]
     pickle.loads(pickle.dumps(raised))
+
+
+# -- second review: the token masked at the source, encoders alike, policies and clocks -------
+
+token_text = st.text(
+    st.sampled_from("abcdefABCDEF0123456789_/+=-"), min_size=16, max_size=80
+).filter(lambda t: t[0] not in "\\")
+
+
+def _escape_some(text: str, picks: list[bool]) -> str:
+    out = []
+    for n, char in enumerate(text):
+        escape = picks[n % len(picks)] if picks else False
+        if escape:
+            out.append("\\/" if char == "/" and n % 2 else f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+@FAST
+@given(
+    token=token_text,
+    value=json_values,
+    picks=st.lists(st.booleans(), max_size=8),
+    status=st.sampled_from([200, 201, 400, 401, 404, 429, 500]),
+)
+def test_a_body_scrubbed_at_the_source_holds_the_token_nowhere(
+    token: str, value: Any, picks: list[bool], status: int
+) -> None:
+    """Property 5 at the source: whatever JSON (escaped or not) echoes the token, nothing
+    decoded or raised from the scrubbed body holds it, not even cut short in a snippet."""
+    from sentry_async.session import _Token
+
+    secret = _Token(token)
+    text = json.dumps([value, "x" * (len(json.dumps(value)) % 200)])
+    text = text[:-1] + ', "' + _escape_some(token, picks) + '"]'
+    body = secret.scrub_body(text.encode())
+    assert token.encode() not in body
+    raised: SentryError | None = None
+    try:
+        answer = decipher(
+            method="GET", route="/x/", url="u", status=status, headers={}, body=body, now=NOW
+        )
+    except SentryError as exc:
+        raised = exc
+    if raised is not None:
+        assert not [s for s in _strings(raised) if token in s or token[:12] in s]
+    else:
+        assert token not in json.dumps(answer.payload)
+
+
+@FAST
+@given(
+    prefix=st.text(max_size=400),
+    size=st.integers(8, 64),
+    token=token_text,
+)
+def test_a_secret_cut_at_any_point_leaves_no_start_of_it(
+    prefix: str, size: int, token: str
+) -> None:
+    error = SentryError(snippet(prefix + token + " tail", limit=len(prefix) + size))
+    redact(error, token)
+    shown = str(error)
+    assert token not in shown
+    assert token[:12] not in shown or token[:12] in prefix
+
+
+body_values = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(2**70), max_value=2**70),
+        st.floats(),  # NaN and infinities included
+        st.text(max_size=10),
+        st.binary(max_size=4),
+        st.sampled_from(["\ud800", "a\udfffb"]),
+    ),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.one_of(st.text(max_size=5), st.integers(0, 3)), inner, max_size=4)
+        | st.frozensets(st.integers(0, 3), max_size=2)
+    ),
+    max_leaves=20,
+)
+
+
+@FAST
+@given(value=body_values)
+def test_both_json_encoders_write_or_refuse_every_body_alike(value: Any) -> None:
+    """Property 3 for what a caller sends: one meaning (or one refusal) on both paths."""
+    from sentry_async.wire import _check_body, _stdlib_dumps, dumps
+
+    outcomes = []
+    for encode in (dumps, _stdlib_dumps):
+        try:
+            if encode is _stdlib_dumps:
+                _check_body(value)
+            outcomes.append(("ok", json.loads(encode(value))))
+        except (TypeError, ValueError) as exc:
+            outcomes.append(("refused", type(exc).__name__))
+    assert outcomes[0] == outcomes[1]
+
+
+seconds_like = st.one_of(
+    st.none(),
+    st.floats(),
+    st.integers(-5, 10**6),
+    st.text(max_size=3),
+    st.booleans(),
+)
+
+
+@FAST
+@given(
+    deadline=seconds_like,
+    max_wait=seconds_like,
+    initial=seconds_like,
+    hint=st.one_of(st.none(), st.floats()),
+    attempt=st.integers(1, 1000),
+)
+def test_a_policy_is_refused_at_construction_or_bounds_every_wait(
+    deadline: Any, max_wait: Any, initial: Any, hint: float | None, attempt: int
+) -> None:
+    """Property 1/3: any RetryPolicy either fails to construct (ValueError/TypeError) or
+    gives finite waits within its deadline."""
+    try:
+        policy = RetryPolicy(
+            deadline=deadline, max_rate_limit_wait=max_wait, initial_backoff=initial
+        )
+    except (TypeError, ValueError):
+        return
+    for failure in Failure:
+        delay = decide(
+            policy, "GET", failure, attempt=attempt, elapsed=0.0, wait_hint=hint, jitter=0.5
+        )
+        if delay is not None:
+            assert math.isfinite(delay) and delay >= 0
+            assert policy.deadline is None or delay <= policy.deadline
+
+
+@FAST
+@given(
+    true_offset=st.floats(-200, 200),
+    outlier=st.floats(-MAX_SKEW * 3, MAX_SKEW * 3),
+    spot=st.integers(1, 6),
+    phases=st.lists(st.floats(0, 0.999), min_size=8, max_size=8),
+)
+def test_one_outlying_date_never_moves_the_clock_estimate(
+    true_offset: float, outlier: float, spot: int, phases: list[float]
+) -> None:
+    """Property 1: a single stale or lying Date among honest ones changes nothing, so it
+    can never turn a paced call into a refusal."""
+    skew = ClockSkew()
+    for n, phase in enumerate(phases):
+        now = NOW + 10 * n + phase
+        offset = outlier if n == spot else true_offset
+        skew.observe(email.utils.formatdate(now + offset, usegmt=True), now, now)
+        if n >= 1 and n != spot:
+            assert abs(skew.offset - true_offset) <= 1.0
