@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from aioresponses import aioresponses
-
 from sentry_async import ManualClock, SentryClient
 from sentry_async.errors import SentryError, redact
+from sentry_async.exchange import MockExchange, MockRequest, MockResponse
 
 
 async def test_a_one_letter_token_leaves_answers_intact() -> None:
-    with aioresponses() as mocked:
-        mocked.get(
-            "https://sentry.io/api/0/organizations/acme/",
-            payload={"id": "1", "slug": "acme", "name": "total"},
-        )
-        async with SentryClient("t", regions=False, clock=ManualClock()) as sentry:
-            org = await sentry.organizations.get("acme")
+    def answer(request: MockRequest) -> MockResponse:
+        return MockResponse.json({"id": "1", "slug": "acme", "name": "total"})
+
+    exchange = MockExchange(answer)
+    async with SentryClient("t", regions=False, clock=ManualClock(), exchange=exchange) as sentry:
+        org = await sentry.organizations.get("acme")
     assert (org.slug, org.name) == ("acme", "total")
 
 
