@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import json
 import sys
+import time
 from typing import Any
 
 ORG = "acme"
@@ -115,7 +116,7 @@ def _response(body: bytes, *, status: str = "200 OK", link: str | None = None) -
         "Connection: keep-alive",
         "X-Sentry-Rate-Limit-Limit: 1000000",
         "X-Sentry-Rate-Limit-Remaining: 999999",
-        "X-Sentry-Rate-Limit-Reset: 4102444800",
+        f"X-Sentry-Rate-Limit-Reset: {int(time.time()) + 1800}",  # within the hour clients accept
         "X-Sentry-Rate-Limit-ConcurrentLimit: 1000",
         "X-Sentry-Rate-Limit-ConcurrentRemaining: 999",
     ]

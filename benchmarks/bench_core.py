@@ -143,6 +143,14 @@ def _rows(mode: str, settings: dict[str, int], result: dict[str, Any]) -> list[R
             "item",
             list_target,
         ),
+        compare(
+            f"projects.list {items:,} items vs raw Link loop building the same models",
+            "ours_list",
+            "raw_list_models",
+            items,
+            "item",
+            None,
+        ),
     ]
 
 

@@ -19,6 +19,7 @@ from .endpoints.releases import Releases
 from .endpoints.scim import Scim
 from .endpoints.teams import Teams
 from .errors import ConfigurationError
+from .exchange import Exchange
 from .pagination import Paginator
 from .regions import Region
 from .response import RawResponse
@@ -46,7 +47,10 @@ class SentryClient:
     pass a :class:`~sentry_async.stores.RedisRateLimitStore` to make every worker that uses
     the same token share one budget (it sees a fingerprint of the token, never the token).
     ``max_body_size`` is the largest answer body read, in bytes (default 16 MiB); a larger
-    one raises :class:`~sentry_async.errors.ResponseTooLarge`.
+    one raises :class:`~sentry_async.errors.ResponseTooLarge`. ``exchange`` replaces the
+    HTTP layer (one request in, ``(status, headers, body)`` out; see
+    :mod:`sentry_async.exchange`): a :class:`~sentry_async.exchange.MockExchange` answers
+    from a function in unit tests, with every retry, limit and error path still applied.
     ``regions`` (default True): on sentry.io, send each org-scoped call to the org's own
     region (``https://de.sentry.io``...), learned from an org auth token or asked once per
     org; self-hosted installs are unaffected. False sends everything to ``base_url``, as
@@ -89,6 +93,7 @@ class SentryClient:
         clock: Clock | None = None,
         rate_limit_store: RateLimitStore | None = None,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        exchange: Exchange | None = None,
         regions: bool = True,
     ) -> None:
         token = token if token is not None else os.environ.get("SENTRY_AUTH_TOKEN")
@@ -116,6 +121,7 @@ class SentryClient:
             max_concurrency=max_concurrency,
             rate_limit_store=rate_limit_store,
             max_body_size=max_body_size,
+            exchange=exchange,
             regions=regions,
         )
         self._owner = True

@@ -409,6 +409,11 @@ def preview(value: Any, limit: int = _SNIPPET) -> str:
     return snippet("".join(out), limit)
 
 
+#: Secrets shorter than this are not masked: no Sentry token is (they are 40+ characters),
+#: and masking a one-letter test token would garble every body and message.
+MIN_REDACTED_LENGTH = 8
+
+
 def redact(error: E, secret: str, mask: str = "<redacted>") -> E:
     """Remove ``secret`` from every string an error carries (message, args, attributes).
 
@@ -416,8 +421,8 @@ def redact(error: E, secret: str, mask: str = "<redacted>") -> E:
     Authorization header would otherwise hand the token to whoever logs the error. Nested
     bodies are walked iteratively and bounded; containers are rebuilt, not mutated.
     """
-    if not secret:
-        return error
+    if len(secret) < MIN_REDACTED_LENGTH:
+        return error  # too short to be a real token; masking it would garble every message
 
     def clean(value: Any, depth: int = 0) -> Any:
         if isinstance(value, str):

@@ -146,9 +146,12 @@ class RateGate:
         try:
             if self._memory is not None:
                 slots = self._slots(key)
-                await self._take_slot(slots, deadline)
+                budget = slots.budget
+                if not slots.waiters and budget.can_start():
+                    budget.in_flight += 1  # a free slot: taken without a coroutine's frame
+                else:
+                    await self._take_slot(slots, deadline)
                 try:
-                    budget = slots.budget
                     while (delay := budget.reserve(self.now())) > 0:
                         if not self._allowed(delay, deadline, max_wait):
                             raise PacingRefused(delay, _snapshot(budget))
@@ -195,11 +198,12 @@ class RateGate:
 
         ``answered`` is False when no answer was accepted: then nothing is learnt.
         """
-        snapshot = bounded(snapshot, self.now()) if answered else None
+        now = self.now() if answered else 0.0
+        snapshot = bounded(snapshot, now) if answered else None
         if self._memory is not None:
             slots = self._slots(key)
             if answered:
-                slots.budget.observe(snapshot, self.now())
+                slots.budget.observe(snapshot, now)
             slots.give_back()
         else:
             try:

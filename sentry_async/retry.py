@@ -24,6 +24,7 @@ from .errors import (
 __all__ = ["IDEMPOTENT_METHODS", "Failure", "RetryPolicy", "backoff", "classify", "decide"]
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class Failure(enum.Enum):
@@ -145,9 +146,10 @@ def decide(
         if delay > policy.max_rate_limit_wait:
             return None
     else:
-        if method.upper() not in IDEMPOTENT_METHODS and (
-            failure.server_may_have_acted or failure is Failure.MALFORMED
-        ):
+        verb = method.upper()
+        if failure is Failure.MALFORMED and verb not in _READ_METHODS:
+            return None  # a 2xx write was applied; sending it again cannot mend its answer
+        if verb not in IDEMPOTENT_METHODS and failure.server_may_have_acted:
             return None  # re-sending could apply the write twice
         if attempt >= policy.attempts:
             return None

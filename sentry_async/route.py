@@ -12,6 +12,11 @@ import attrs
 __all__ = ["Route", "encode_segment"]
 
 _FORMATTER = string.Formatter()
+# Built routes by (method, template, *param items), for str values only (True == 1 would
+# make a bool key hit an int's entry). Audits build the same few thousand routes over and
+# over; a hit skips validation and encoding, which gave the same answer the first time.
+_BUILT: dict[tuple[object, ...], Route] = {}
+_BUILT_MAX = 4096
 # Slugs and ids are nearly always made of these: nothing to encode, so skip quote().
 _SAFE = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9_.~-]*")
 
@@ -52,20 +57,37 @@ class Route:
     method: str
     template: str
     path: str
+    #: ``"GET /projects/{org}/{project}/"``: read several times per request, so made once.
+    key: str = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "key", f"{self.method} {self.template}")
 
     @classmethod
     def build(cls, method: str, template: str, **params: object) -> Route:
         """Fill ``template``'s ``{name}`` fields with single-segment-encoded ``params``."""
+        cache_key = (method, template, *params.items())
+        try:
+            route = _BUILT.get(cache_key)
+        except TypeError:  # an unhashable value: refused by _build with a clear message
+            route = None
+        if route is not None and cls is Route:
+            return route
+        route = cls._build(method, template, params)
+        if cls is Route and all(type(value) is str for value in params.values()):
+            if len(_BUILT) >= _BUILT_MAX:
+                _BUILT.clear()  # bounded; refilling costs one build per route
+            _BUILT[cache_key] = route
+        return route
+
+    @classmethod
+    def _build(cls, method: str, template: str, params: dict[str, object]) -> Route:
         names = _fields(template)
         if names != params.keys():
             missing, extra = names - params.keys(), params.keys() - names
             raise TypeError(f"{template}: missing {sorted(missing)}, unexpected {sorted(extra)}")
         encoded = {name: encode_segment(value, name) for name, value in params.items()}
         return cls(method.upper(), template, template.format_map(encoded))
-
-    @property
-    def key(self) -> str:
-        return f"{self.method} {self.template}"
 
     def __str__(self) -> str:
         return self.key

@@ -1,10 +1,10 @@
-"""The one request pipeline. The only module that talks to aiohttp's client.
+"""The one request pipeline, around one HTTP exchange (:mod:`sentry_async.exchange`).
 
 Each step has one concern::
 
     Session.send        body/query encoding, then retrying (retry.decide)
     _follow_redirects   same-origin GET redirects; Authorization never leaves the origin
-    _send_once          rate/concurrency gate around exactly one HTTP exchange
+    _send_once          rate/concurrency gate around exactly one Exchange call
     wire.decipher       (status, headers, body) -> Answer or typed error
 
 Limits (what no server answer can get past): every wait, queueing and pacing included, ends
@@ -12,7 +12,7 @@ by the call's deadline; each attempt's timeout is the smaller of ``timeout`` and
 left; a body is read incrementally up to ``max_body_size`` (error bodies: a short prefix);
 redirects are followed only within the base URL's origin (or its https upgrade); every
 error raised is a :class:`~sentry_async.errors.SentryError` with the token redacted and no
-aiohttp exception (whose request carries the token) attached.
+HTTP library's exception (aiohttp's carry the request, token included) attached.
 
 A :class:`Transport` (connection pool, gate, token) is shared by a client and every
 ``with_options`` view of it; a :class:`Session` adds per-view options (timeout, retry).
@@ -27,9 +27,8 @@ import os
 import random
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import aiohttp
 import attrs
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
@@ -37,6 +36,7 @@ from yarl import URL
 from ._version import __version__
 from .clock import Clock
 from .errors import (
+    MIN_REDACTED_LENGTH,
     AmbiguousWriteError,
     APIError,
     ConfigurationError,
@@ -50,6 +50,7 @@ from .errors import (
     redact,
     snippet,
 )
+from .exchange import AiohttpExchange, Exchange, ExchangeError, Reason
 from .gate import PacingRefused, RateGate
 from .hosts import Host
 from .hosts import origin_of as _origin
@@ -59,6 +60,9 @@ from .retry import IDEMPOTENT_METHODS, RetryPolicy, classify, decide
 from .route import Route
 from .stores import RateLimitStore, token_fingerprint
 from .wire import Answer, decipher, dumps
+
+if TYPE_CHECKING:
+    import aiohttp
 
 __all__ = ["DEFAULT_MAX_BODY_SIZE", "Session", "Transport", "normalise_base_url"]
 
@@ -78,14 +82,9 @@ DEFAULT_MAX_BODY_SIZE = 16 * 1024 * 1024
 #: of ``[[],[],...]`` would take ~0.5 GB and seconds of the loop. Real answers spend far
 #: more than 16 bytes per value (keys, ids, dates).
 VALUES_PER_BYTE = 16
-# Of an error answer only this much is read: enough for any JSON detail and a snippet.
-_ERROR_BODY_LIMIT = 64 * 1024
 _PATH_CACHE = 4096
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_CONNECT_TIMEOUT: tuple[type[BaseException], ...] = tuple(
-    t for t in (getattr(aiohttp, "ConnectionTimeoutError", None),) if t is not None
-)
 
 Query = list[tuple[str, str]]
 
@@ -177,6 +176,8 @@ class _Token:
         truncation) is made of them: nothing built from a body can then hold the token.
         """
         plain = self._plain()
+        if len(plain) < MIN_REDACTED_LENGTH:
+            return data  # see MIN_REDACTED_LENGTH: no real token is that short
         if plain in data:
             data = data.replace(plain, _MASK)
         if b"\\u" in data or b"\\/" in data:
@@ -186,7 +187,7 @@ class _Token:
     def scrub_headers(self, headers: CIMultiDictProxy[str]) -> CIMultiDictProxy[str]:
         """``headers``, or a copy with the token masked where a value echoes it."""
         plain = self._plain().decode()
-        if not any(plain in value for value in headers.values()):
+        if len(plain) < MIN_REDACTED_LENGTH or not any(plain in v for v in headers.values()):
             return headers
         mask = _MASK.decode()
         clean = CIMultiDict((k, v.replace(plain, mask)) for k, v in headers.items())
@@ -237,6 +238,7 @@ class Transport:
         max_concurrency: int | None,
         rate_limit_store: RateLimitStore | None = None,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        exchange: Exchange | None = None,
         regions: bool = True,
     ) -> None:
         if isinstance(max_body_size, bool) or not isinstance(max_body_size, int):
@@ -269,9 +271,11 @@ class Transport:
         self.headers = _Headers(base)
         self.json_headers = _Headers(self.headers, **json_)
         self.max_values = max(max_body_size // VALUES_PER_BYTE, 1024)
-        self._http = session
-        self._owns_http = session is None
-        self._pool_size = max(100, max_concurrency or 0)
+        if exchange is not None and session is not None:
+            raise ConfigurationError("pass either session= or exchange=, not both")
+        self.exchange: Exchange = exchange or AiohttpExchange(
+            session, pool_size=max(100, max_concurrency or 0)
+        )
         self.closed = False
 
     def url_for(self, path: str) -> URL:
@@ -308,8 +312,8 @@ class Transport:
         self._routes[path] = host
         return host
 
-    def http(self) -> aiohttp.ClientSession:
-        """The aiohttp session, created on first use (inside the running loop)."""
+    def check_usable(self) -> None:
+        """Raise unless this transport is open and bound to the running loop (or none yet)."""
         if self.closed:
             raise SentryError("this SentryClient is closed; create a new one")
         loop = asyncio.get_running_loop()
@@ -322,23 +326,17 @@ class Transport:
                 "this SentryClient was first used in another event loop (an earlier "
                 "asyncio.run()?) and belongs to it; create one client per event loop"
             )
-        if self._http is None:
-            self._http = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size),
-                auto_decompress=True,
-            )
-        return self._http
 
     async def close(self) -> None:
-        """Close the connection pool if this transport created it."""
+        """Close the exchange (the connection pool, if this transport created it)."""
         self.closed = True
         if self._loop is not None and asyncio.get_running_loop() is not self._loop:
-            self._http = None  # its loop is gone; the pool went with it
+            forget = getattr(self.exchange, "forget", None)
+            if forget is not None:
+                forget()  # its loop is gone; the pool went with it
             return
         await self.directory.aclose()
-        if self._owns_http and self._http is not None:
-            http, self._http = self._http, None
-            await http.close()
+        await self.exchange.close()
 
 
 class Session:
@@ -591,7 +589,7 @@ class Session:
         host: Host,
     ) -> tuple[int, CIMultiDictProxy[str], bytes, RateSnapshot | None]:
         transport = self.transport
-        http = transport.http()
+        transport.check_usable()
         headers = transport.headers if body is None else transport.json_headers
         gate = transport.gate
         key = host.key(route)
@@ -606,50 +604,36 @@ class Session:
             timeout = left if timeout is None else min(timeout, left)
         rate: RateSnapshot | None = None
         answered = False
-        failure: TransportError | None = None
-        too_large = False
+        failure: tuple[Reason, str] | None = None
         too_many = 0
         try:
             sent = clock.time()
-            status, answer_headers, data, over = await _exchange(
-                http, route.method, url, query, body, headers, transport, timeout
+            status, answer_headers, data, truncated = await _exchange(
+                transport, route.method, url, query, body, headers, timeout
             )
             ok = 200 <= status <= 299
-            too_large = over and ok
             if ok and len(data) > transport.max_values:
                 too_many = data.count(b",") + data.count(b"[") + data.count(b"{")
                 too_many = too_many if too_many > transport.max_values else 0
             answered = True
             rate = parse_rate_headers(answer_headers)
             gate.skew.observe(answer_headers.get("Date"), sent, clock.time())
-        # Each handler only records what went wrong: the error is raised below, outside
-        # the except block, so aiohttp's exception (its request_info holds the
-        # Authorization header) is neither __cause__ nor __context__ of what callers see.
-        except _CONNECT_TIMEOUT as exc:
-            failure = self._transport_error(route, url, "connect", exc, timeout)
-        except aiohttp.ClientSSLError as exc:
-            failure = self._transport_error(route, url, "tls", exc, timeout)
-        except aiohttp.ClientConnectorError as exc:
-            failure = self._transport_error(route, url, "connect", exc, timeout)
-        except asyncio.TimeoutError as exc:
-            failure = self._transport_error(route, url, "timeout", exc, timeout)
-        except aiohttp.ClientPayloadError as exc:
-            reason = "connection lost"
-            if _undecompressable(exc):
-                # A gzip bomb (past aiohttp's own limit) or a broken encoding: the same
-                # bytes would come again, so it is not retried (and a write is not made
-                # ambiguous by it).
-                reason = "undecompressable"
-            failure = self._transport_error(route, url, reason, exc, timeout)
-        except aiohttp.ClientError as exc:
-            failure = self._transport_error(route, url, "connection lost", exc, timeout)
+        # Only the reason and a string are kept: the error is raised below, outside the
+        # except block, and nothing of the exchange's failure (whose traceback reaches the
+        # frames that held the Authorization header) is kept or chained.
+        except ExchangeError as exc:
+            failure = (exc.reason, exc.detail)
         finally:
             gate.release(key, rate, answered=answered)
         if failure is not None:
-            if failure.reason == "undecompressable":
+            error = self._transport_error(route, url, *failure, timeout)
+            if error.reason == "undecompressable":
+                # A gzip bomb (past aiohttp's own limit) or a broken encoding: the same
+                # bytes would come again, so it is not retried (and a write is not made
+                # ambiguous by it).
                 raise ResponseTooLarge(
                     f"{route.method} {route.template}: its answer could not be decompressed "
-                    f"within aiohttp's limits or is wrongly encoded ({failure.args[0]})",
+                    f"within the HTTP library's limits or is wrongly encoded ({error.args[0]})",
                     limit=transport.max_body_size,
                     method=route.method,
                     route=route.template,
@@ -657,7 +641,7 @@ class Session:
                     status=0,
                     snippet="",
                 )
-            raise failure
+            raise error
         if too_many:
             limit = transport.max_values
             raise ResponseTooLarge(
@@ -673,6 +657,7 @@ class Session:
                 snippet=snippet(data),
                 content_type=answer_headers.get("Content-Type", ""),
             )
+        too_large = truncated and ok
         if too_large:
             kind = answer_headers.get("Content-Type", "")
             limit = transport.max_body_size
@@ -732,7 +717,7 @@ class Session:
         )
 
     def _transport_error(
-        self, route: Route, url: URL, reason: str, exc: BaseException, timeout: float | None
+        self, route: Route, url: URL, reason: Reason, detail: str, timeout: float | None
     ) -> TransportError:
         cut = timeout is not None and (self.timeout is None or timeout < self.timeout)
         what = {
@@ -746,8 +731,7 @@ class Session:
             "connection lost": "the connection broke before a full answer",
             "undecompressable": "the answer could not be decompressed",
         }[reason]
-        # Only a string of the cause is kept, never the exception itself.
-        cause = type(exc).__name__ + (f": {snippet(str(exc))}" if str(exc) else "")
+        cause = detail or reason
         hint = (
             "check base_url / SENTRY_URL and the network"
             if reason in ("connect", "tls")
@@ -763,75 +747,34 @@ class Session:
 
 
 async def _exchange(
-    http: aiohttp.ClientSession,
+    transport: Transport,
     method: str,
     url: URL,
     query: Query | None,
     body: bytes | None,
     base_headers: Mapping[str, str],
-    transport: Transport,
     timeout: float | None,
 ) -> tuple[int, CIMultiDictProxy[str], bytes, bool]:
-    """One HTTP exchange: (status, headers, body with the token masked, whether cut).
+    """One exchange: (status, headers, body with the token masked, whether cut).
 
-    The only frame holding the Authorization header (and the response, whose request_info
-    holds it too): errors are raised by the caller, whose frames never hold the token.
+    With the exchange's own frame, the only frame holding the Authorization header: errors
+    are raised by the caller, whose frames never hold the token.
     """
     token = transport.token
-    headers = dict(base_headers)
-    headers["Authorization"] = token.bearer()
-    async with http.request(
-        method,
-        url,
-        params=query,
-        data=body,
-        headers=headers,
-        allow_redirects=False,
-        timeout=aiohttp.ClientTimeout(total=timeout),
-    ) as response:
+    headers = _Headers(base_headers, Authorization=token.bearer())
+    try:
+        status, answer_headers, data, truncated = await transport.exchange(
+            method,
+            url,
+            params=query,
+            headers=headers,
+            body=body,
+            timeout=timeout,
+            max_body_size=transport.max_body_size,
+        )
+    finally:
         del headers
-        status = response.status
-        ok = 200 <= status <= 299
-        limit = transport.max_body_size if ok else _ERROR_BODY_LIMIT
-        data, over = await _read_bounded(response, limit, refuse_early=ok)
-        answer_headers = token.scrub_headers(response.headers)
-    return status, answer_headers, token.scrub_body(data), over
-
-
-def _undecompressable(exc: aiohttp.ClientPayloadError) -> bool:
-    """Whether aiohttp failed to decompress the body (too large, or a broken encoding)."""
-    seen: list[BaseException] = [exc]
-    link: BaseException | None = exc
-    while link is not None and len(seen) < 8:
-        link = link.__cause__ or link.__context__
-        if link is not None:
-            seen.append(link)
-    names = " ".join(type(e).__name__ + " " + str(e)[:200] for e in seen)
-    return any(
-        word in names
-        for word in ("DecompressSizeError", "ContentEncodingError", "decompress", "Decompress")
-    )
-
-
-async def _read_bounded(
-    response: aiohttp.ClientResponse, limit: int, *, refuse_early: bool
-) -> tuple[bytes, bool]:
-    """At most ``limit`` bytes of the body, read as it arrives; and whether there was more.
-
-    With ``refuse_early``, a declared Content-Length over the limit is not read at all.
-    """
-    length = response.content_length
-    if refuse_early and length is not None and length > limit:
-        return b"", True
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.content.iter_any():
-        if size + len(chunk) > limit:
-            chunks.append(chunk[: limit - size])
-            return b"".join(chunks), True
-        size += len(chunk)
-        chunks.append(chunk)
-    return b"".join(chunks), False
+    return status, token.scrub_headers(answer_headers), token.scrub_body(data), truncated
 
 
 def _what_happened(exc: SentryError) -> str:

@@ -321,8 +321,11 @@ async def test_a_gzip_bomb_is_refused_typed_and_not_fetched_again() -> None:
             headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
         )
 
-    async with hostile(handler) as base, client(base, max_body_size=64 * 1024 * 1024) as sentry:
-        with pytest.raises(ResponseTooLarge, match="decompress"):
+    # Some aiohttp releases (3.13) refuse to decompress it past their own limit; others
+    # inflate it as it is read, and the read stops at max_body_size. Either way: typed,
+    # bounded, never fetched again.
+    async with hostile(handler) as base, client(base, max_body_size=16 * 1024 * 1024) as sentry:
+        with pytest.raises(ResponseTooLarge, match=r"decompress|max_body_size"):
             await sentry.request("GET", "/x/")
         with pytest.raises(ResponseTooLarge):  # a write: refused, not ambiguous
             await sentry.request("POST", "/x/", json={"a": 1})

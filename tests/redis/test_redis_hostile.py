@@ -6,10 +6,10 @@ import email.utils
 import time
 
 import pytest
-from aioresponses import CallbackResult, aioresponses
 
 from sentry_async import RateLimited, RetryPolicy, SentryClient
 from sentry_async.stores import RedisRateLimitStore
+from tests.unit._mockhttp import CallbackResult, MockHttp
 
 from .conftest import TOKEN
 
@@ -42,7 +42,7 @@ async def test_huge_rate_numbers_do_not_break_a_failing_store(
         store,
         SentryClient(TOKEN, "https://sentry.example", retry=retry, rate_limit_store=store) as c,
     ):
-        with aioresponses() as mocked:
+        with MockHttp() as mocked:
             mocked.get(f"{API}/x/", payload={"ok": 1}, headers=headers, repeat=True)
             answers = []
             for _ in range(5):
@@ -78,7 +78,7 @@ async def test_the_servers_clock_is_honoured_with_a_shared_store_too(redis_url: 
         store,
         SentryClient(TOKEN, "https://sentry.example", retry=retry, rate_limit_store=store) as c,
     ):
-        with aioresponses() as mocked:
+        with MockHttp() as mocked:
             mocked.get(f"{API}/skewed/", callback=answer, repeat=True)
             for _ in range(3):
                 assert await c.request("GET", "/skewed/") == {"ok": 1}

@@ -7,9 +7,9 @@ import re
 from typing import Any
 
 import attrs
-from aioresponses import aioresponses
 from yarl import URL
 
+from ._mockhttp import MockHttp
 from .conftest import API
 
 __all__ = ["NO_BODY", "Sent", "at", "link", "sent", "the_one"]
@@ -39,7 +39,7 @@ def link(path: str, next_cursor: str, *, more: bool, previous: str = "0:0:1") ->
 
 @attrs.frozen
 class Sent:
-    """One request as aioresponses recorded it."""
+    """One request as MockHttp recorded it."""
 
     method: str
     #: Scheme, host and path, without the query.
@@ -57,8 +57,8 @@ class Sent:
         return self.url[len(API) :]
 
 
-def sent(mocked: aioresponses) -> list[Sent]:
-    """Every request made so far, in order (aioresponses groups them by method and URL,
+def sent(mocked: MockHttp) -> list[Sent]:
+    """Every request made so far, in order (MockHttp groups them by method and URL,
     and its dict keeps the order in which each was first seen)."""
     out: list[Sent] = []
     for (method, url), calls in mocked.requests.items():
@@ -77,7 +77,7 @@ def sent(mocked: aioresponses) -> list[Sent]:
     return out
 
 
-def the_one(mocked: aioresponses) -> Sent:
+def the_one(mocked: MockHttp) -> Sent:
     """The single request made; fails if there were none or several."""
     requests = sent(mocked)
     assert len(requests) == 1, [(r.method, r.url, r.query) for r in requests]

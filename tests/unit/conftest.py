@@ -1,13 +1,14 @@
-"""Shared fixtures for unit tests: a manual clock, aioresponses, a client bound to both."""
+"""Shared fixtures for unit tests: a manual clock, canned answers, a client bound to both."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from aioresponses import aioresponses
 
 from sentry_async import ManualClock, RetryPolicy, SentryClient
+
+from ._mockhttp import MockHttp
 
 API = "https://sentry.example/api/0"
 TOKEN = "sntryu_" + "f00d" * 16
@@ -19,8 +20,8 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def mocked() -> Iterator[aioresponses]:
-    with aioresponses() as m:
+def mocked() -> Iterator[MockHttp]:
+    with MockHttp() as m:
         yield m
 
 

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from aioresponses import aioresponses
 
 from sentry_async import NotFound, RawResponse, SentryClient
 from tests import payloads
 
 from ._endpoint_helpers import NO_BODY, at, link, sent, the_one
+from ._mockhttp import MockHttp
 
 ORG = payloads.ORG_SLUG
 
 
 async def test_paginate_follows_the_link_cursor_and_yields_json(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     path = f"/organizations/{ORG}/monitors/"
     mocked.get(at(path), payload=[{"slug": "a"}], headers={"Link": link(path, "0:1:0", more=True)})
@@ -35,7 +35,7 @@ async def test_paginate_follows_the_link_cursor_and_yields_json(
 
 
 async def test_paginate_resumes_from_a_cursor_and_accepts_the_api_prefix(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     path = f"/organizations/{ORG}/monitors/"
     mocked.get(at(path), payload=[])
@@ -49,7 +49,7 @@ def test_paginate_needs_an_absolute_path(sentry: SentryClient) -> None:
 
 
 async def test_request_raw_returns_status_headers_body_and_cursor(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     path = f"/organizations/{ORG}/issues/"
     mocked.get(
@@ -75,7 +75,7 @@ async def test_request_raw_returns_status_headers_body_and_cursor(
 
 
 async def test_request_raw_raises_errors_as_every_call(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.get(at("/organizations/nope/"), status=404, payload={"detail": "missing"})
     with pytest.raises(NotFound):

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from aioresponses import aioresponses
 
 from sentry_async import SentryClient
 from sentry_async.errors import NotFound
 from tests import payloads
 
 from ._endpoint_helpers import NO_BODY, at, link, sent, the_one
+from ._mockhttp import MockHttp
 
 ORG = payloads.ORG_SLUG
 UUID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 EXTERNAL = f"/sentry-app-installations/{UUID}/external-issues/"
 
 
-async def test_list_installations_pages(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_list_installations_pages(sentry: SentryClient, mocked: MockHttp) -> None:
     path = f"/organizations/{ORG}/sentry-app-installations/"
     pending = payloads.sentry_app_installation("0f0e0d0c-0b0a-4909-8807-060504030201")
     pending["status"] = "pending"
@@ -41,7 +41,7 @@ async def test_list_installations_pages(sentry: SentryClient, mocked: aiorespons
 
 
 async def test_list_external_issues_of_an_issue_pages(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     # Sentry lists links per Sentry issue; the installation path only takes POST.
     path = f"/organizations/{ORG}/issues/3301/external-issues/"
@@ -67,7 +67,7 @@ async def test_list_external_issues_of_an_issue_pages(
 
 
 async def test_create_external_issue_posts_the_four_fields_and_takes_a_200(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.post(at(EXTERNAL), status=200, payload=payloads.external_issue())
 
@@ -91,7 +91,7 @@ async def test_create_external_issue_posts_the_four_fields_and_takes_a_200(
 
 
 async def test_create_external_issue_for_an_unknown_issue_is_not_found(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.post(
         at(EXTERNAL), status=404, payload={"detail": "Could not find issue from given groupId"}
@@ -106,7 +106,7 @@ async def test_create_external_issue_for_an_unknown_issue_is_not_found(
 
 
 async def test_delete_external_issue_answers_204_and_returns_none(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.delete(at(f"{EXTERNAL}4410/"), status=204)
 

@@ -7,13 +7,13 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aioresponses import aioresponses
 
 from sentry_async import Page, SentryClient
 from sentry_async.endpoints.issues import BULK_CHUNK
 from tests import payloads
 
 from ._endpoint_helpers import NO_BODY, at, link, sent, the_one
+from ._mockhttp import MockHttp
 
 ORG = payloads.ORG_SLUG
 ISSUES = f"/organizations/{ORG}/issues/"
@@ -35,7 +35,7 @@ def assigned_group(**extra: Any) -> dict[str, Any]:
 
 
 async def test_list_sends_search_filters_and_pages_with_limit(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.get(
         at(ISSUES),
@@ -87,7 +87,7 @@ async def test_list_sends_search_filters_and_pages_with_limit(
 
 
 async def test_list_defaults_to_unresolved_and_sends_an_empty_query_as_given(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.get(at(ISSUES), payload=[], repeat=True)
     await sentry.issues.list(ORG).collect()
@@ -111,7 +111,7 @@ def test_list_refuses_a_period_and_a_window_together(sentry: SentryClient) -> No
 
 
 async def test_get_encodes_the_issue_id_as_one_segment(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.get(at(f"{ISSUES}3301/"), payload=assigned_group())
     mocked.get(at(f"{ISSUES}..%2Fprojects/"), status=404, payload={"detail": "nope"})
@@ -129,7 +129,7 @@ async def test_get_encodes_the_issue_id_as_one_segment(
 
 
 async def test_update_sends_only_given_fields_and_returns_the_issue(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.put(at(f"{ISSUES}3301/"), payload=assigned_group(status="resolved"))
 
@@ -154,7 +154,7 @@ async def test_update_sends_only_given_fields_and_returns_the_issue(
 
 
 async def test_update_with_assigned_to_none_unassigns(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.put(at(f"{ISSUES}3301/"), payload=payloads.group())
     await sentry.issues.update(ORG, "3301", assigned_to=None, has_seen=True)
@@ -162,7 +162,7 @@ async def test_update_with_assigned_to_none_unassigns(
 
 
 async def test_update_with_nothing_to_change_sends_nothing(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     with pytest.raises(ValueError, match="nothing to change"):
         await sentry.issues.update(ORG, "3301")
@@ -170,7 +170,7 @@ async def test_update_with_nothing_to_change_sends_nothing(
 
 
 async def test_update_is_retried_after_a_dropped_connection(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.put(at(f"{ISSUES}3301/"), exception=aiohttp.ServerDisconnectedError())
     mocked.put(at(f"{ISSUES}3301/"), payload=assigned_group(status="resolved"))
@@ -182,7 +182,7 @@ async def test_update_is_retried_after_a_dropped_connection(
 
 
 async def test_bulk_update_chunks_ids_and_returns_the_last_changes(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.put(at(ISSUES), payload={"status": "resolved", "statusDetails": {}}, repeat=True)
     ids = list(range(1, BULK_CHUNK * 2 + 6))
@@ -205,7 +205,7 @@ async def test_bulk_update_chunks_ids_and_returns_the_last_changes(
 
 @pytest.mark.parametrize("ids", [[], (), iter(())])
 async def test_bulk_calls_with_no_ids_send_nothing(
-    sentry: SentryClient, mocked: aioresponses, ids: Any
+    sentry: SentryClient, mocked: MockHttp, ids: Any
 ) -> None:
     assert await sentry.issues.bulk_update(ORG, ids=ids, status="resolved") is None
     await sentry.issues.bulk_delete(ORG, ids=[])
@@ -220,16 +220,14 @@ async def test_bulk_update_refuses_one_string_of_ids(sentry: SentryClient) -> No
 
 
 async def test_bulk_update_answered_204_returns_none(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.put(at(ISSUES), status=204)
     assert await sentry.issues.bulk_update(ORG, ids=["9"], is_public=False) is None
     assert the_one(mocked).query == [("id", "9"), ("query", "issue.id:[9]"), ("project", "-1")]
 
 
-async def test_bulk_ids_are_sent_once_each_in_order(
-    sentry: SentryClient, mocked: aioresponses
-) -> None:
+async def test_bulk_ids_are_sent_once_each_in_order(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.delete(at(ISSUES), status=204)
     await sentry.issues.bulk_delete(ORG, ids=[3, "1", 3, " 1 ", 2])
     assert the_one(mocked).query == [
@@ -242,7 +240,7 @@ async def test_bulk_ids_are_sent_once_each_in_order(
 
 
 async def test_bulk_update_returns_the_last_answer_with_a_body(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.put(at(ISSUES), payload={"status": "ignored"})
     mocked.put(at(ISSUES), status=204)  # the second chunk matched nothing
@@ -254,7 +252,7 @@ async def test_bulk_update_returns_the_last_answer_with_a_body(
 
 @pytest.mark.parametrize("bad", ["abc", "12 OR is:unresolved", "1]", "", "١٢"])
 async def test_bulk_calls_refuse_non_numeric_ids_before_sending(
-    sentry: SentryClient, mocked: aioresponses, bad: str
+    sentry: SentryClient, mocked: MockHttp, bad: str
 ) -> None:
     with pytest.raises(ValueError, match="numeric"):
         await sentry.issues.bulk_update(ORG, ids=["1", bad], status="resolved")
@@ -263,7 +261,7 @@ async def test_bulk_calls_refuse_non_numeric_ids_before_sending(
     assert sent(mocked) == []
 
 
-async def test_bulk_delete_chunks_ids(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_bulk_delete_chunks_ids(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.delete(at(ISSUES), status=204, repeat=True)
     await sentry.issues.bulk_delete(ORG, ids=[str(i) for i in range(BULK_CHUNK + 1)])
     requests = sent(mocked)
@@ -276,7 +274,7 @@ async def test_bulk_delete_chunks_ids(sentry: SentryClient, mocked: aioresponses
     assert requests[0].json is NO_BODY
 
 
-async def test_delete_accepts_the_202(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_delete_accepts_the_202(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.delete(at(f"{ISSUES}3301/"), status=202)
     await sentry.issues.delete(ORG, 3301)
     request = the_one(mocked)
@@ -284,7 +282,7 @@ async def test_delete_accepts_the_202(sentry: SentryClient, mocked: aioresponses
 
 
 async def test_list_events_sends_full_only_when_true(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     path = f"{ISSUES}3301/events/"
     mocked.get(at(path), payload=[payloads.event()], repeat=True)
@@ -313,7 +311,7 @@ async def test_list_events_sends_full_only_when_true(
     [("latest", "latest"), ("oldest", "oldest"), ("recommended", "recommended"), ("a/b", "a%2Fb")],
 )
 async def test_get_event_addresses_one_event(
-    sentry: SentryClient, mocked: aioresponses, event_id: str, segment: str
+    sentry: SentryClient, mocked: MockHttp, event_id: str, segment: str
 ) -> None:
     path = f"{ISSUES}3301/events/{segment}/"
     mocked.get(at(path), payload={**payloads.event(), "user": {"id": "42", "email": None}})
@@ -322,13 +320,13 @@ async def test_get_event_addresses_one_event(
     assert event.user == {"id": "42", "email": None}
 
 
-async def test_get_event_defaults_to_latest(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_get_event_defaults_to_latest(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(at(f"{ISSUES}3301/events/latest/"), payload=payloads.event())
     await sentry.issues.get_event(ORG, "3301")
     assert the_one(mocked).path == f"{ISSUES}3301/events/latest/"
 
 
-async def test_list_tag_values(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_list_tag_values(sentry: SentryClient, mocked: MockHttp) -> None:
     path = f"{ISSUES}3301/tags/browser/values/"
     mocked.get(at(path), payload=[payloads.tag_value()])
     values = await sentry.issues.list_tag_values(ORG, "3301", "browser").collect()
@@ -338,7 +336,7 @@ async def test_list_tag_values(sentry: SentryClient, mocked: aioresponses) -> No
 
 
 async def test_a_version_like_issue_id_stays_one_segment(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.get(at(f"{ISSUES}%2E%2E/"), payload=payloads.group())
     await sentry.issues.get(ORG, "..")

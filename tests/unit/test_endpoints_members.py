@@ -8,22 +8,20 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from aioresponses import CallbackResult, aioresponses
 
 from sentry_async import SentryClient
 from sentry_async.errors import BadRequest, NotFound
 from tests import payloads
 
 from ._endpoint_helpers import NO_BODY, at, link, sent, the_one
+from ._mockhttp import CallbackResult, MockHttp
 
 ORG = payloads.ORG_SLUG
 MEMBERS = f"/organizations/{ORG}/members/"
 UTC = timezone.utc
 
 
-async def test_list_pages_and_keeps_pending_invites(
-    sentry: SentryClient, mocked: aioresponses
-) -> None:
+async def test_list_pages_and_keeps_pending_invites(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(
         at(MEMBERS),
         payload=[payloads.member()],
@@ -48,9 +46,7 @@ async def test_list_pages_and_keeps_pending_invites(
     assert invited.flags["sso:linked"] is False
 
 
-async def test_get_decodes_the_user_teams_and_flags(
-    sentry: SentryClient, mocked: aioresponses
-) -> None:
+async def test_get_decodes_the_user_teams_and_flags(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(at(f"{MEMBERS}730/"), payload=payloads.member())
 
     member = await sentry.members.get(ORG, 730)
@@ -74,9 +70,7 @@ async def test_get_decodes_the_user_teams_and_flags(
     assert [(e.email, e.is_verified) for e in user.emails] == [("ada@northwind.example", True)]
 
 
-async def test_add_invites_with_org_role_and_teams(
-    sentry: SentryClient, mocked: aioresponses
-) -> None:
+async def test_add_invites_with_org_role_and_teams(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.post(at(MEMBERS), status=201, payload=payloads.member_pending())
 
     member = await sentry.members.add(
@@ -95,7 +89,7 @@ async def test_add_invites_with_org_role_and_teams(
 
 
 async def test_add_without_teams_sends_no_teams_and_the_default_role(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.post(at(MEMBERS), status=201, payload=payloads.member_pending())
     await sentry.members.add(ORG, email="newhire@northwind.example")
@@ -107,7 +101,7 @@ async def test_add_without_teams_sends_no_teams_and_the_default_role(
 
 
 async def test_add_refuses_bad_arguments_before_any_request(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     with pytest.raises(ValueError, match="email"):
         await sentry.members.add(ORG, email="  ")
@@ -117,7 +111,7 @@ async def test_add_refuses_bad_arguments_before_any_request(
 
 
 async def test_add_of_an_existing_member_is_a_bad_request_with_the_field_errors(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     errors = {"email": ["The user ada@northwind.example is already a member"]}
     mocked.post(at(MEMBERS), status=400, payload=errors)
@@ -128,7 +122,7 @@ async def test_add_of_an_existing_member_is_a_bad_request_with_the_field_errors(
     assert "already a member" in str(info.value)
 
 
-async def test_update_sends_only_the_role(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_update_sends_only_the_role(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.put(at(f"{MEMBERS}730/"), payload=payloads.member(role="manager"))
 
     member = await sentry.members.update(ORG, "730", role="manager")
@@ -139,14 +133,14 @@ async def test_update_sends_only_the_role(sentry: SentryClient, mocked: aiorespo
     assert member.role == "manager"
 
 
-async def test_update_sends_only_the_teams(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_update_sends_only_the_teams(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.put(at(f"{MEMBERS}730/"), payload=payloads.member())
     await sentry.members.update(ORG, "730", teams=("platform",))
     assert the_one(mocked).json == {"teams": ["platform"]}
 
 
 async def test_update_sends_role_and_an_empty_team_list(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.put(at(f"{MEMBERS}730/"), payload=payloads.member(role="billing"))
     await sentry.members.update(ORG, 730, role="billing", teams=[])
@@ -154,16 +148,14 @@ async def test_update_sends_role_and_an_empty_team_list(
 
 
 async def test_update_refuses_a_single_string_of_teams(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     with pytest.raises(TypeError, match="team slugs"):
         await sentry.members.update(ORG, 730, teams="platform")
     assert mocked.requests == {}
 
 
-async def test_delete_answers_204_and_returns_none(
-    sentry: SentryClient, mocked: aioresponses
-) -> None:
+async def test_delete_answers_204_and_returns_none(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.delete(at(f"{MEMBERS}731/"), status=204)
 
     result = await sentry.members.delete(ORG, "731")
@@ -173,7 +165,7 @@ async def test_delete_answers_204_and_returns_none(
     assert (request.method, request.path, request.json) == ("DELETE", f"{MEMBERS}731/", NO_BODY)
 
 
-async def test_get_unknown_member_is_not_found(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_get_unknown_member_is_not_found(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(at(f"{MEMBERS}999/"), status=404, payload={"detail": "Not found"})
     with pytest.raises(NotFound) as info:
         await sentry.members.get(ORG, 999)
@@ -209,7 +201,7 @@ def _requires_role(url: Any, **kwargs: Any) -> CallbackResult:
     "server", [_reads("role"), _reads("orgRole"), _requires_role], ids=["role", "orgRole", "req"]
 )
 async def test_add_applies_the_role_on_servers_reading_either_key(
-    sentry: SentryClient, mocked: aioresponses, server: Server
+    sentry: SentryClient, mocked: MockHttp, server: Server
 ) -> None:
     mocked.post(at(MEMBERS), callback=server)
     member = await sentry.members.add(ORG, email="lead@northwind.example", role="admin")
@@ -220,7 +212,7 @@ async def test_add_applies_the_role_on_servers_reading_either_key(
     "server", [_reads("role"), _reads("orgRole"), _requires_role], ids=["role", "orgRole", "req"]
 )
 async def test_update_applies_the_role_on_servers_reading_either_key(
-    sentry: SentryClient, mocked: aioresponses, server: Server
+    sentry: SentryClient, mocked: MockHttp, server: Server
 ) -> None:
     mocked.put(at(f"{MEMBERS}731/"), callback=server)
     member = await sentry.members.update(ORG, 731, role="manager")
@@ -228,7 +220,7 @@ async def test_update_applies_the_role_on_servers_reading_either_key(
 
 
 async def test_add_answer_without_teams_gives_none_not_an_empty_list(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     answer = payloads.member_pending()
     answer.pop("teams", None)
@@ -239,7 +231,7 @@ async def test_add_answer_without_teams_gives_none_not_an_empty_list(
 
 
 async def test_update_sends_team_roles_in_sentrys_name(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     from sentry_async.models import MemberTeamRole
 
@@ -267,16 +259,14 @@ async def test_update_sends_team_roles_in_sentrys_name(
     ],
 )
 async def test_update_refuses_arguments_that_would_lose_teams(
-    sentry: SentryClient, mocked: aioresponses, kwargs: dict[str, Any], error: type, match: str
+    sentry: SentryClient, mocked: MockHttp, kwargs: dict[str, Any], error: type, match: str
 ) -> None:
     with pytest.raises(error, match=match):
         await sentry.members.update(ORG, 730, role="admin", **kwargs)
     assert mocked.requests == {}
 
 
-async def test_add_with_teams_none_sends_no_teams(
-    sentry: SentryClient, mocked: aioresponses
-) -> None:
+async def test_add_with_teams_none_sends_no_teams(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.post(at(MEMBERS), payload=payloads.member(), status=201)
     await sentry.members.add(ORG, email="new@example.com", teams=None)
     assert "teams" not in the_one(mocked).json

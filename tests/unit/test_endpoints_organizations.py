@@ -6,13 +6,13 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from aioresponses import aioresponses
 
 from sentry_async import SentryClient
 from sentry_async.errors import DecodeError, NotFound, UndecodableItemsError
 from tests import payloads
 
 from ._endpoint_helpers import NO_BODY, at, link, sent, the_one
+from ._mockhttp import MockHttp
 
 ORG = payloads.ORG_SLUG
 UTC = timezone.utc
@@ -21,7 +21,7 @@ UTC = timezone.utc
 # --- get / update -------------------------------------------------------------------------
 
 
-async def test_get_decodes_the_detailed_shape(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_get_decodes_the_detailed_shape(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(at(f"/organizations/{ORG}/"), payload=payloads.organization_detailed())
 
     org = await sentry.organizations.get(ORG)
@@ -52,14 +52,14 @@ async def test_get_decodes_the_detailed_shape(sentry: SentryClient, mocked: aior
 
 
 async def test_get_decodes_self_hosted_empty_region_url(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.get(at(f"/organizations/{ORG}/"), payload=payloads.organization_detailed(region_url=""))
     org = await sentry.organizations.get(ORG)
     assert org.links is not None and org.links.region_url is None
 
 
-async def test_update_sends_only_the_flag_given(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_update_sends_only_the_flag_given(sentry: SentryClient, mocked: MockHttp) -> None:
     answer = payloads.organization_detailed()
     answer["isEarlyAdopter"] = False
     mocked.put(at(f"/organizations/{ORG}/"), payload=answer)
@@ -73,9 +73,7 @@ async def test_update_sends_only_the_flag_given(sentry: SentryClient, mocked: ai
     assert org.is_early_adopter is False
 
 
-async def test_update_renames_with_name_and_slug(
-    sentry: SentryClient, mocked: aioresponses
-) -> None:
+async def test_update_renames_with_name_and_slug(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.put(
         at(f"/organizations/{ORG}/"), payload=payloads.organization_detailed(slug="northwind-eu")
     )
@@ -85,7 +83,7 @@ async def test_update_renames_with_name_and_slug(
 
 
 async def test_get_unknown_organization_is_not_found_with_the_route_template(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.get(
         at("/organizations/nope/"),
@@ -104,7 +102,7 @@ async def test_get_unknown_organization_is_not_found_with_the_route_template(
 
 
 async def test_list_repos_follows_the_cursor_over_two_pages(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     path = f"/organizations/{ORG}/repos/"
     mocked.get(
@@ -133,7 +131,7 @@ async def test_list_repos_follows_the_cursor_over_two_pages(
 
 
 async def test_list_commits_addresses_the_repository_and_pages(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     path = f"/organizations/{ORG}/repos/610/commits/"
     older = "0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d"
@@ -167,7 +165,7 @@ async def test_list_commits_addresses_the_repository_and_pages(
 # --- lookups ------------------------------------------------------------------------------
 
 
-async def test_resolve_short_id(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_resolve_short_id(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(
         at(f"/organizations/{ORG}/shortids/CHECKOUT-API-2K/"),
         payload=payloads.short_id_resolution(),
@@ -193,7 +191,7 @@ async def test_resolve_short_id(sentry: SentryClient, mocked: aioresponses) -> N
     assert group.last_seen == datetime(2024, 3, 1, 22, 17, 45, 300000, tzinfo=UTC)
 
 
-async def test_resolve_event_id(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_resolve_event_id(sentry: SentryClient, mocked: MockHttp) -> None:
     event_id = "c0ffee00c0ffee00c0ffee00c0ffee00"
     mocked.get(
         at(f"/organizations/{ORG}/eventids/{event_id}/"),
@@ -221,7 +219,7 @@ async def test_resolve_event_id(sentry: SentryClient, mocked: aioresponses) -> N
 
 
 async def test_stats_v2_sends_repeated_parameters_and_decodes_groups(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.get(at(f"/organizations/{ORG}/stats_v2/"), payload=payloads.stats_v2())
 
@@ -263,7 +261,7 @@ async def test_stats_v2_sends_repeated_parameters_and_decodes_groups(
 
 
 async def test_stats_v2_single_values_and_start_end_as_iso_utc(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.get(at(f"/organizations/{ORG}/stats_v2/"), payload=payloads.stats_v2())
     berlin = timezone(timedelta(hours=1))
@@ -287,7 +285,7 @@ async def test_stats_v2_single_values_and_start_end_as_iso_utc(
 
 
 async def test_stats_v2_grouped_by_project_has_no_series(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.get(at(f"/organizations/{ORG}/stats_v2/"), payload=payloads.stats_v2_by_project())
     stats = await sentry.organizations.stats_v2(
@@ -317,7 +315,7 @@ _NOON = datetime(2024, 3, 1, 12, tzinfo=UTC)
     ],
 )
 async def test_stats_v2_refuses_bad_arguments_before_any_request(
-    sentry: SentryClient, mocked: aioresponses, kwargs: dict[str, Any], message: str
+    sentry: SentryClient, mocked: MockHttp, kwargs: dict[str, Any], message: str
 ) -> None:
     arguments: dict[str, Any] = {"field": "sum(quantity)", "group_by": "outcome", **kwargs}
     with pytest.raises(ValueError, match=message):
@@ -328,9 +326,7 @@ async def test_stats_v2_refuses_bad_arguments_before_any_request(
 # --- relay usage and client keys ----------------------------------------------------------
 
 
-async def test_list_relay_usage_is_one_unpaged_list(
-    sentry: SentryClient, mocked: aioresponses
-) -> None:
+async def test_list_relay_usage_is_one_unpaged_list(sentry: SentryClient, mocked: MockHttp) -> None:
     path = f"/organizations/{ORG}/relay_usage/"
     other = payloads.relay_usage("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d")
     del other["publicKey"]
@@ -353,7 +349,7 @@ async def test_list_relay_usage_is_one_unpaged_list(
 
 
 async def test_list_client_keys_uses_the_project_keys_path_and_pages(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     path = f"/organizations/{ORG}/project-keys/"
     limited = payloads.client_key(
@@ -397,7 +393,7 @@ async def test_list_client_keys_uses_the_project_keys_path_and_pages(
 
 
 async def test_list_client_keys_sends_no_filters_when_none_given(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.get(at(f"/organizations/{ORG}/project-keys/"), payload=[])
     assert await sentry.organizations.list_client_keys(ORG).collect() == []
@@ -414,7 +410,7 @@ def test_list_client_keys_refuses_an_unknown_status(sentry: SentryClient) -> Non
 
 
 async def test_list_pages_the_organizations_the_token_sees(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.get(
         at("/organizations/"),
@@ -436,7 +432,7 @@ async def test_list_pages_the_organizations_the_token_sees(
 
 
 async def test_list_owned_unwraps_the_single_unpaged_answer(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     wrapped = [{"organization": payloads.organization_summary(), "singleOwner": True}]
     mocked.get(at("/organizations/"), payload=wrapped)
@@ -450,9 +446,7 @@ async def test_list_owned_unwraps_the_single_unpaged_answer(
         sentry.organizations.list(owner=True, per_page=10)
 
 
-async def test_list_owned_refuses_an_unwrapped_item(
-    sentry: SentryClient, mocked: aioresponses
-) -> None:
+async def test_list_owned_refuses_an_unwrapped_item(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(at("/organizations/"), payload=[payloads.organization_summary()])
     with pytest.raises(DecodeError):
         await sentry.organizations.list(owner=True).collect()
@@ -461,7 +455,7 @@ async def test_list_owned_refuses_an_unwrapped_item(
 @pytest.mark.parametrize(("visibility", "query"), [(None, []), ("all", [("visibility", "all")])])
 async def test_list_environments(
     sentry: SentryClient,
-    mocked: aioresponses,
+    mocked: MockHttp,
     visibility: str | None,
     query: list[tuple[str, str]],
 ) -> None:
@@ -480,7 +474,7 @@ async def test_list_environments(
 
 
 async def test_list_environments_refuses_an_unknown_visibility(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     with pytest.raises(ValueError, match="visibility"):
         sentry.organizations.list_environments(ORG, visibility="visible")
@@ -488,7 +482,7 @@ async def test_list_environments_refuses_an_unknown_visibility(
 
 
 async def test_list_environments_keeps_the_decodable_ones(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     path = f"/organizations/{ORG}/environments/"
     mocked.get(at(path), payload=[{"id": "1", "name": "prod"}, {"name": "no id"}])

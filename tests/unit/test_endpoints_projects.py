@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from aioresponses import aioresponses
 
 from sentry_async import SentryClient
 from sentry_async.errors import Forbidden, NotFound
@@ -13,6 +12,7 @@ from sentry_async.models import ClientKeyRateLimit
 from tests import payloads
 
 from ._endpoint_helpers import NO_BODY, at, link, sent, the_one
+from ._mockhttp import MockHttp
 
 ORG = payloads.ORG_SLUG
 PROJECT = f"/projects/{ORG}/checkout-api/"
@@ -25,7 +25,7 @@ UTC = timezone.utc
 
 
 async def test_list_pages_with_offset_cursors_and_decodes_nullables(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     path = f"/organizations/{ORG}/projects/"
     mocked.get(
@@ -59,7 +59,7 @@ async def test_list_pages_with_offset_cursors_and_decodes_nullables(
 
 
 async def test_create_posts_to_the_team_and_decodes_the_201(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     path = f"/teams/{ORG}/payments/projects/"
     created = payloads.project("refunds-worker", "5301", platform="python", first_event=None)
@@ -80,14 +80,14 @@ async def test_create_posts_to_the_team_and_decodes_the_201(
 
 
 async def test_create_with_only_a_name_sends_only_the_name(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.post(at(f"/teams/{ORG}/payments/projects/"), status=201, payload=payloads.project())
     await sentry.projects.create(ORG, "payments", name="Checkout Api", slug=None)
     assert the_one(mocked).json == {"name": "Checkout Api"}
 
 
-async def test_get_decodes_the_details(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_get_decodes_the_details(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(at(PROJECT), payload=payloads.project_detailed())
 
     project = await sentry.projects.get(ORG, "checkout-api")
@@ -101,7 +101,7 @@ async def test_get_decodes_the_details(sentry: SentryClient, mocked: aioresponse
 
 
 async def test_update_renaming_the_slug_returns_the_new_slug(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.put(at(PROJECT), payload=payloads.project_detailed("checkout-service"))
 
@@ -113,17 +113,13 @@ async def test_update_renaming_the_slug_returns_the_new_slug(
     assert project.slug == "checkout-service"
 
 
-async def test_update_sends_only_the_fields_given(
-    sentry: SentryClient, mocked: aioresponses
-) -> None:
+async def test_update_sends_only_the_fields_given(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.put(at(PROJECT), payload=payloads.project_detailed())
     await sentry.projects.update(ORG, "checkout-api", name="Checkout", is_bookmarked=False)
     assert the_one(mocked).json == {"name": "Checkout", "isBookmarked": False}
 
 
-async def test_delete_answers_204_and_returns_none(
-    sentry: SentryClient, mocked: aioresponses
-) -> None:
+async def test_delete_answers_204_and_returns_none(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.delete(at(PROJECT), status=204)
     assert await sentry.projects.delete(ORG, "checkout-api") is None
     request = the_one(mocked)
@@ -131,7 +127,7 @@ async def test_delete_answers_204_and_returns_none(
 
 
 async def test_unknown_project_is_not_found_with_the_route_template(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.get(
         at(f"/projects/{ORG}/ghost/"),
@@ -150,7 +146,7 @@ async def test_unknown_project_is_not_found_with_the_route_template(
 
 
 async def test_stats_sends_epoch_seconds_and_decodes_points(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     path = f"{PROJECT}stats/"
     mocked.get(at(path), payload=payloads.project_stats())
@@ -182,14 +178,14 @@ async def test_stats_sends_epoch_seconds_and_decodes_points(
 
 
 async def test_stats_takes_epoch_numbers_and_defaults_to_received(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.get(at(f"{PROJECT}stats/"), payload=[])
     assert await sentry.projects.stats(ORG, "checkout-api", since=1_700_000_000.75) == []
     assert the_one(mocked).query == [("stat", "received"), ("since", "1700000000")]
 
 
-async def test_stats_refuses_naive_datetimes(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_stats_refuses_naive_datetimes(sentry: SentryClient, mocked: MockHttp) -> None:
     with pytest.raises(ValueError, match="since"):
         await sentry.projects.stats(ORG, "checkout-api", since=datetime(2024, 1, 1))
     assert mocked.requests == {}
@@ -198,9 +194,7 @@ async def test_stats_refuses_naive_datetimes(sentry: SentryClient, mocked: aiore
 # --- users and tag values -----------------------------------------------------------------
 
 
-async def test_list_users_sends_the_query_and_pages(
-    sentry: SentryClient, mocked: aioresponses
-) -> None:
+async def test_list_users_sends_the_query_and_pages(sentry: SentryClient, mocked: MockHttp) -> None:
     path = f"{PROJECT}users/"
     mocked.get(
         at(path),
@@ -231,7 +225,7 @@ async def test_list_users_sends_the_query_and_pages(
 
 
 async def test_list_tag_values_encodes_the_key_and_pages(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     path = f"{PROJECT}tags/sentry%3Auser/values/"
     mocked.get(
@@ -257,7 +251,7 @@ async def test_list_tag_values_encodes_the_key_and_pages(
 
 
 async def test_tag_key_with_a_slash_stays_one_segment(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     path = f"{PROJECT}tags/os%2Fname/values/"
     mocked.get(at(path), payload=[])
@@ -268,7 +262,7 @@ async def test_tag_key_with_a_slash_stays_one_segment(
 # --- service hooks ------------------------------------------------------------------------
 
 
-async def test_list_hooks_pages(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_list_hooks_pages(sentry: SentryClient, mocked: MockHttp) -> None:
     disabled = payloads.service_hook("0" * 32, status="disabled")
     mocked.get(
         at(HOOKS),
@@ -288,7 +282,7 @@ async def test_list_hooks_pages(sentry: SentryClient, mocked: aioresponses) -> N
 
 
 async def test_create_hook_posts_url_and_events_and_decodes_the_201(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.post(at(HOOKS), status=201, payload=payloads.service_hook())
 
@@ -310,7 +304,7 @@ async def test_create_hook_posts_url_and_events_and_decodes_the_201(
 
 
 async def test_create_hook_refuses_events_given_as_one_string(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     with pytest.raises(TypeError, match="events"):
         await sentry.projects.create_hook(
@@ -319,7 +313,7 @@ async def test_create_hook_refuses_events_given_as_one_string(
     assert mocked.requests == {}
 
 
-async def test_get_hook(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_get_hook(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(at(f"{HOOKS}{HOOK_ID}/"), payload=payloads.service_hook())
     hook = await sentry.projects.get_hook(ORG, "checkout-api", HOOK_ID)
     request = the_one(mocked)
@@ -327,9 +321,7 @@ async def test_get_hook(sentry: SentryClient, mocked: aioresponses) -> None:
     assert (hook.url, hook.status) == ("https://hooks.northwind.example/sentry", "active")
 
 
-async def test_update_hook_sends_only_what_is_given(
-    sentry: SentryClient, mocked: aioresponses
-) -> None:
+async def test_update_hook_sends_only_what_is_given(sentry: SentryClient, mocked: MockHttp) -> None:
     only_alerts = payloads.service_hook()
     only_alerts["events"] = ["event.alert"]
     mocked.put(at(f"{HOOKS}{HOOK_ID}/"), payload=only_alerts)
@@ -351,7 +343,7 @@ async def test_update_hook_sends_only_what_is_given(
 
 
 async def test_update_hook_refuses_events_given_as_one_string(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     with pytest.raises(TypeError, match="events"):
         await sentry.projects.update_hook(ORG, "checkout-api", HOOK_ID, events="event.alert")
@@ -359,7 +351,7 @@ async def test_update_hook_refuses_events_given_as_one_string(
 
 
 async def test_delete_hook_answers_204_and_returns_none(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.delete(at(f"{HOOKS}{HOOK_ID}/"), status=204)
     assert await sentry.projects.delete_hook(ORG, "checkout-api", HOOK_ID) is None
@@ -372,7 +364,7 @@ async def test_delete_hook_answers_204_and_returns_none(
 
 
 async def test_hooks_without_the_feature_are_forbidden_with_a_list_detail(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     body = {"error_type": "unavailable_feature", "detail": ["You do not have that feature enabled"]}
     mocked.post(at(HOOKS), status=403, payload=body)
@@ -392,7 +384,7 @@ async def test_hooks_without_the_feature_are_forbidden_with_a_list_detail(
 
 
 async def test_list_events_sends_full_only_when_true(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     path = f"{PROJECT}events/"
     mocked.get(at(path), payload=[payloads.event()], repeat=True)
@@ -408,7 +400,7 @@ async def test_list_events_sends_full_only_when_true(
     assert events[0].tags[0].key == "environment"
 
 
-async def test_get_event_encodes_the_id(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_get_event_encodes_the_id(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(at(f"{PROJECT}events/c0ffee00c0ffee00c0ffee00c0ffee00/"), payload=payloads.event())
     mocked.get(at(f"{PROJECT}events/..%2Fkeys/"), payload=payloads.event())
     event = await sentry.projects.get_event(ORG, "checkout-api", "c0ffee00c0ffee00c0ffee00c0ffee00")
@@ -425,7 +417,7 @@ KEYS = f"{PROJECT}keys/"
 KEY_ID = "d41d8cd98f00b204e9800998ecf8427e"
 
 
-async def test_list_keys_filters_by_status(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_list_keys_filters_by_status(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(at(KEYS), payload=[payloads.client_key()], repeat=True)
     keys = await sentry.projects.list_keys(ORG, "checkout-api").collect()
     await sentry.projects.list_keys(ORG, "checkout-api", status="inactive").collect()
@@ -437,7 +429,7 @@ async def test_list_keys_filters_by_status(sentry: SentryClient, mocked: aioresp
         sentry.projects.list_keys(ORG, "checkout-api", status="all")
 
 
-async def test_key_crud(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_key_crud(sentry: SentryClient, mocked: MockHttp) -> None:
     limited = payloads.client_key(rate_limit={"window": 60, "count": 1000})
     mocked.get(at(f"{KEYS}{KEY_ID}/"), payload=payloads.client_key())
     mocked.post(at(KEYS), status=201, payload=limited)
@@ -464,7 +456,7 @@ async def test_key_crud(sentry: SentryClient, mocked: aioresponses) -> None:
 
 
 async def test_create_key_with_nothing_sends_an_empty_body(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.post(at(KEYS), status=201, payload=payloads.client_key())
     await sentry.projects.create_key(ORG, "checkout-api")

@@ -7,12 +7,12 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aioresponses import aioresponses
 
 from sentry_async import AmbiguousWriteError, SentryClient
 from tests import payloads
 
 from ._endpoint_helpers import NO_BODY, at, sent, the_one
+from ._mockhttp import MockHttp
 
 ORG = payloads.ORG_SLUG
 RELEASES = f"/organizations/{ORG}/releases/"
@@ -53,7 +53,7 @@ def deploy(id: str = "61") -> dict[str, Any]:
 
 
 async def test_list_sends_query_and_numeric_projects(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.get(at(RELEASES), payload=[release()])
     releases = await sentry.releases.list(ORG, query="checkout", project=[5102, 5103]).collect()
@@ -77,7 +77,7 @@ async def test_list_sends_query_and_numeric_projects(
     ],
 )
 async def test_get_encodes_the_version_as_one_segment(
-    sentry: SentryClient, mocked: aioresponses, version: str, segment: str
+    sentry: SentryClient, mocked: MockHttp, version: str, segment: str
 ) -> None:
     mocked.get(at(f"{RELEASES}{segment}/"), payload=release(version))
     found = await sentry.releases.get(ORG, version)
@@ -87,7 +87,7 @@ async def test_get_encodes_the_version_as_one_segment(
 
 @pytest.mark.parametrize("version", ["", "  ", ".", "..", "a/b", "../../projects", "/"])
 async def test_versions_no_release_can_have_are_refused_before_any_request(
-    sentry: SentryClient, mocked: aioresponses, version: str
+    sentry: SentryClient, mocked: MockHttp, version: str
 ) -> None:
     calls = [
         sentry.releases.get(ORG, version),
@@ -107,16 +107,14 @@ async def test_versions_no_release_can_have_are_refused_before_any_request(
 
 @pytest.mark.parametrize("version", ["latest", "LATEST", "a\\b", "a\nb", "a\tb", "v" * 201])
 async def test_create_refuses_versions_sentry_refuses(
-    sentry: SentryClient, mocked: aioresponses, version: str
+    sentry: SentryClient, mocked: MockHttp, version: str
 ) -> None:
     with pytest.raises(ValueError, match="refuses"):
         await sentry.releases.create(ORG, version=version, projects=["web"])
     assert sent(mocked) == []
 
 
-async def test_list_takes_numeric_project_ids_only(
-    sentry: SentryClient, mocked: aioresponses
-) -> None:
+async def test_list_takes_numeric_project_ids_only(sentry: SentryClient, mocked: MockHttp) -> None:
     with pytest.raises(ValueError, match="numeric project ids"):
         sentry.releases.list(ORG, project="backend")
     with pytest.raises(ValueError, match="numeric project ids"):
@@ -127,7 +125,7 @@ async def test_list_takes_numeric_project_ids_only(
 
 @pytest.mark.parametrize("status", [201, 208])
 async def test_create_returns_the_release_for_201_and_208(
-    sentry: SentryClient, mocked: aioresponses, status: int
+    sentry: SentryClient, mocked: MockHttp, status: int
 ) -> None:
     mocked.post(at(RELEASES), status=status, payload=release())
     created = await sentry.releases.create(
@@ -151,7 +149,7 @@ async def test_create_returns_the_release_for_201_and_208(
 
 
 async def test_create_is_never_resent_after_an_ambiguous_failure(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.post(at(RELEASES), exception=aiohttp.ServerDisconnectedError(), repeat=True)
     with pytest.raises(AmbiguousWriteError):
@@ -159,7 +157,7 @@ async def test_create_is_never_resent_after_an_ambiguous_failure(
     assert len(sent(mocked)) == 1
 
 
-async def test_create_checks_its_input(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_create_checks_its_input(sentry: SentryClient, mocked: MockHttp) -> None:
     with pytest.raises(ValueError, match="at least one project"):
         await sentry.releases.create(ORG, version=VERSION, projects=[])
     with pytest.raises(TypeError, match="not one string"):
@@ -169,7 +167,7 @@ async def test_create_checks_its_input(sentry: SentryClient, mocked: aioresponse
     assert sent(mocked) == []
 
 
-async def test_update_sends_only_given_fields(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_update_sends_only_given_fields(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.put(at(f"{RELEASES}{SEGMENT}/"), payload=release(ref="abc"))
     await sentry.releases.update(
         ORG, VERSION, ref="abc", url=None, commits=[{"id": "abc", "repository": "r"}]
@@ -183,7 +181,7 @@ async def test_update_sends_only_given_fields(sentry: SentryClient, mocked: aior
     }
 
 
-async def test_delete(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_delete(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.delete(at(f"{RELEASES}{SEGMENT}/"), status=204)
     await sentry.releases.delete(ORG, VERSION)
     request = the_one(mocked)
@@ -194,7 +192,7 @@ async def test_delete(sentry: SentryClient, mocked: aioresponses) -> None:
     )
 
 
-async def test_deploys_list_and_create(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_deploys_list_and_create(sentry: SentryClient, mocked: MockHttp) -> None:
     path = f"{RELEASES}{SEGMENT}/deploys/"
     mocked.get(at(path), payload=[deploy()])
     mocked.post(at(path), status=201, payload=deploy("62"))
@@ -224,7 +222,7 @@ async def test_deploys_list_and_create(sentry: SentryClient, mocked: aioresponse
     assert created.id == "62"
 
 
-async def test_create_deploy_is_never_resent(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_create_deploy_is_never_resent(sentry: SentryClient, mocked: MockHttp) -> None:
     path = f"{RELEASES}{SEGMENT}/deploys/"
     mocked.post(at(path), exception=aiohttp.ServerDisconnectedError(), repeat=True)
     with pytest.raises(AmbiguousWriteError):
@@ -232,7 +230,7 @@ async def test_create_deploy_is_never_resent(sentry: SentryClient, mocked: aiore
     assert len(sent(mocked)) == 1
 
 
-async def test_list_commits(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_list_commits(sentry: SentryClient, mocked: MockHttp) -> None:
     path = f"{RELEASES}{SEGMENT}/commits/"
     mocked.get(at(path), payload=[payloads.commit()])
     commits = await sentry.releases.list_commits(ORG, VERSION, per_page=20).collect()

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aioresponses import aioresponses
 
 from sentry_async import SentryClient
 from sentry_async.errors import BadRequest, Conflict, NotFound
 from tests import payloads
 
 from ._endpoint_helpers import NO_BODY, at, sent, the_one
+from ._mockhttp import MockHttp
 
 ORG = payloads.ORG_SLUG
 USERS = f"/organizations/{ORG}/scim/v2/Users"
@@ -20,7 +20,7 @@ PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
 
 async def test_list_users_pages_by_start_index_and_keeps_the_filter(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     wanted = 'userName eq "ada@northwind.example"'
     page1 = [payloads.scim_user("730"), payloads.scim_user("731", "lin@northwind.example")]
@@ -50,14 +50,14 @@ async def test_list_users_pages_by_start_index_and_keeps_the_filter(
     assert users[2].active is None  # Azure AD: the key is left out
 
 
-async def test_list_users_empty_is_one_request(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_list_users_empty_is_one_request(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(at(USERS), payload=payloads.scim_list([]))
     assert await sentry.scim.list_users(ORG).collect() == []
     assert the_one(mocked).query == [("startIndex", "1")]
 
 
 async def test_invalid_filter_is_a_bad_request_from_the_scim_envelope(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.get(at(USERS), status=400, payload=payloads.scim_error(scim_type="invalidFilter"))
     with pytest.raises(BadRequest) as info:
@@ -67,7 +67,7 @@ async def test_invalid_filter_is_a_bad_request_from_the_scim_envelope(
     assert "invalidFilter" in str(info.value)
 
 
-async def test_get_user(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_get_user(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(at(f"{USERS}/730"), payload=payloads.scim_user())
     user = await sentry.scim.get_user(ORG, 730)
     request = the_one(mocked)
@@ -76,7 +76,7 @@ async def test_get_user(sentry: SentryClient, mocked: aioresponses) -> None:
 
 
 async def test_unknown_user_is_not_found_from_the_scim_envelope(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     body = payloads.scim_error("The requested resource does not exist")
     mocked.get(at(f"{USERS}/999"), status=404, payload=body)
@@ -87,7 +87,7 @@ async def test_unknown_user_is_not_found_from_the_scim_envelope(
 
 
 async def test_provision_user_posts_schemas_user_name_and_role(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     created = payloads.scim_user("733", "newhire@northwind.example")
     created["sentryOrgRole"] = "manager"
@@ -108,7 +108,7 @@ async def test_provision_user_posts_schemas_user_name_and_role(
 
 
 async def test_provision_user_without_a_role_sends_no_role(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.post(at(USERS), status=201, payload=payloads.scim_user("733"))
     await sentry.scim.provision_user(ORG, user_name="newhire@northwind.example")
@@ -119,7 +119,7 @@ async def test_provision_user_without_a_role_sends_no_role(
 
 
 async def test_provision_user_sends_the_scim_core_user_body(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.post(at(USERS), status=201, payload=payloads.scim_user("733"))
 
@@ -147,7 +147,7 @@ async def test_provision_user_sends_the_scim_core_user_body(
 
 
 async def test_provision_user_with_only_a_family_name(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.post(at(USERS), status=201, payload=payloads.scim_user("733"))
     await sentry.scim.provision_user(ORG, user_name="x@northwind.example", family_name="Park")
@@ -155,7 +155,7 @@ async def test_provision_user_with_only_a_family_name(
 
 
 async def test_provision_user_refuses_one_string_of_emails(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     with pytest.raises(TypeError, match="emails"):
         await sentry.scim.provision_user(ORG, user_name="x@n.example", emails="x@n.example")
@@ -163,7 +163,7 @@ async def test_provision_user_refuses_one_string_of_emails(
 
 
 async def test_provisioning_an_existing_user_is_a_conflict(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.post(
         at(USERS), status=409, payload=payloads.scim_error("User already exists in the database.")
@@ -176,7 +176,7 @@ async def test_provisioning_an_existing_user_is_a_conflict(
 
 
 async def test_set_active_false_sends_the_patch_op_and_204_gives_none(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.patch(at(f"{USERS}/730"), status=204)
 
@@ -191,9 +191,7 @@ async def test_set_active_false_sends_the_patch_op_and_204_gives_none(
     }
 
 
-async def test_set_active_true_is_refused_by_sentry(
-    sentry: SentryClient, mocked: aioresponses
-) -> None:
+async def test_set_active_true_is_refused_by_sentry(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.patch(
         at(f"{USERS}/730"), status=400, payload=payloads.scim_error("Invalid Patch Operation.")
     )
@@ -205,7 +203,7 @@ async def test_set_active_true_is_refused_by_sentry(
 
 
 async def test_patch_user_answered_200_returns_the_user(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.patch(at(f"{USERS}/730"), status=200, payload=payloads.scim_user())
     operations = [{"op": "replace", "value": {"active": "False"}}]
@@ -216,13 +214,13 @@ async def test_patch_user_answered_200_returns_the_user(
     assert user is not None and user.id == "730"
 
 
-async def test_patch_user_needs_operations(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_patch_user_needs_operations(sentry: SentryClient, mocked: MockHttp) -> None:
     with pytest.raises(ValueError, match="operations"):
         await sentry.scim.patch_user(ORG, "730", [])
     assert mocked.requests == {}
 
 
-async def test_set_role_puts_sentry_org_role(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_set_role_puts_sentry_org_role(sentry: SentryClient, mocked: MockHttp) -> None:
     promoted = payloads.scim_user()
     promoted["sentryOrgRole"] = "admin"
     mocked.put(at(f"{USERS}/730"), payload=promoted)
@@ -236,7 +234,7 @@ async def test_set_role_puts_sentry_org_role(sentry: SentryClient, mocked: aiore
 
 
 async def test_delete_user_answers_204_and_returns_none(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.delete(at(f"{USERS}/730"), status=204)
     assert await sentry.scim.delete_user(ORG, "730") is None
@@ -246,7 +244,7 @@ async def test_delete_user_answers_204_and_returns_none(
 
 @pytest.mark.parametrize("active", ["false", 0, None, "true"])
 async def test_set_active_refuses_anything_but_a_bool(
-    sentry: SentryClient, mocked: aioresponses, active: Any
+    sentry: SentryClient, mocked: MockHttp, active: Any
 ) -> None:
     # bool("false") is True: a string must never reactivate (or deactivate) anyone.
     with pytest.raises(TypeError, match="active must be True or False"):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from aioresponses import aioresponses
 
 from sentry_async import AmbiguousWriteError, Conflict, SentryClient
 from tests import payloads
 
 from ._endpoint_helpers import NO_BODY, at, link, sent, the_one
+from ._mockhttp import MockHttp
 
 ORG = payloads.ORG_SLUG
 TEAM = f"/teams/{ORG}/payments/"
@@ -29,7 +29,7 @@ def team_detail(slug: str = "payments", id: str = "88") -> dict[str, object]:
     }
 
 
-async def test_list_pages_with_the_query(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_list_pages_with_the_query(sentry: SentryClient, mocked: MockHttp) -> None:
     path = f"/organizations/{ORG}/teams/"
     mocked.get(at(path), payload=[team_detail()], headers={"Link": link(path, "0:1:0", more=True)})
     mocked.get(at(path), payload=[team_detail("platform", "89")])
@@ -49,9 +49,7 @@ async def test_list_pages_with_the_query(sentry: SentryClient, mocked: aiorespon
     ]
 
 
-async def test_get_update_delete_address_the_team(
-    sentry: SentryClient, mocked: aioresponses
-) -> None:
+async def test_get_update_delete_address_the_team(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(at(TEAM), payload=team_detail())
     mocked.put(at(TEAM), payload=team_detail("billing"))
     mocked.delete(at(TEAM), status=204)
@@ -68,14 +66,14 @@ async def test_get_update_delete_address_the_team(
 
 
 async def test_a_hostile_team_slug_stays_one_segment(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.get(at(f"/teams/{ORG}/a%2F..%2Fb/"), payload=team_detail())
     await sentry.teams.get(ORG, "a/../b")
     assert the_one(mocked).path == f"/teams/{ORG}/a%2F..%2Fb/"
 
 
-async def test_create_sends_name_and_slug(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_create_sends_name_and_slug(sentry: SentryClient, mocked: MockHttp) -> None:
     path = f"/organizations/{ORG}/teams/"
     mocked.post(at(path), status=201, payload=team_detail("bots", "90"))
     mocked.post(at(path), status=201, payload=team_detail("bots", "90"))
@@ -89,14 +87,14 @@ async def test_create_sends_name_and_slug(sentry: SentryClient, mocked: aiorespo
     assert team.id == "90"
 
 
-async def test_create_needs_a_name_or_slug(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_create_needs_a_name_or_slug(sentry: SentryClient, mocked: MockHttp) -> None:
     with pytest.raises(ValueError, match="name or a slug"):
         await sentry.teams.create(ORG)
     assert sent(mocked) == []
 
 
 async def test_create_is_not_resent_after_an_ambiguous_failure(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     path = f"/organizations/{ORG}/teams/"
     mocked.post(at(path), exception=aiohttp.ServerDisconnectedError(), repeat=True)
@@ -105,14 +103,14 @@ async def test_create_is_not_resent_after_an_ambiguous_failure(
     assert len(sent(mocked)) == 1
 
 
-async def test_create_conflict_is_typed(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_create_conflict_is_typed(sentry: SentryClient, mocked: MockHttp) -> None:
     path = f"/organizations/{ORG}/teams/"
     mocked.post(at(path), status=409, payload={"non_field_errors": ["exists"]})
     with pytest.raises(Conflict):
         await sentry.teams.create(ORG, slug="payments")
 
 
-async def test_list_projects_and_members(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_list_projects_and_members(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(at(f"{TEAM}projects/"), payload=[payloads.project()])
     mocked.get(
         at(f"{TEAM}members/"),
@@ -130,7 +128,7 @@ async def test_list_projects_and_members(sentry: SentryClient, mocked: aiorespon
 
 
 async def test_add_member_returns_the_team_on_201_and_none_on_204_or_202(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     path = f"/organizations/{ORG}/members/730/teams/payments/"
     mocked.post(at(path), status=201, payload=team_detail())
@@ -147,7 +145,7 @@ async def test_add_member_returns_the_team_on_201_and_none_on_204_or_202(
     assert (again, requested) == (None, None)
 
 
-async def test_remove_member(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_remove_member(sentry: SentryClient, mocked: MockHttp) -> None:
     path = f"/organizations/{ORG}/members/730/teams/payments/"
     mocked.delete(at(path), payload=team_detail())
     await sentry.teams.remove_member(ORG, "payments", 730)

@@ -9,7 +9,6 @@ import re
 from typing import Any
 
 import pytest
-from aioresponses import aioresponses
 from yarl import URL
 
 import sentry_async.errors as errors_module
@@ -34,13 +33,14 @@ from sentry_async.ratelimit import RateSnapshot
 from sentry_async.stores import MemoryRateLimitStore
 from sentry_async.stores._memory import MAX_ROUTES
 
+from ._mockhttp import MockHttp
 from .conftest import API, TOKEN
 
 PATH = "/organizations/acme/"
 URL_ = f"{API}{PATH}"
 
 
-def sent(mocked: aioresponses, url: str, method: str = "GET") -> int:
+def sent(mocked: MockHttp, url: str, method: str = "GET") -> int:
     return len(mocked.requests.get((method, URL(url)), []))
 
 
@@ -65,7 +65,7 @@ def sent(mocked: aioresponses, url: str, method: str = "GET") -> int:
 async def test_redirects_off_origin_or_unparseable_raise_redirect_refused(
     sentry: SentryClient, location: str
 ) -> None:
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         mocked.get(URL_, status=302, headers={"Location": location})
         with pytest.raises(RedirectRefused, match="base_url") as info:
             await sentry.request("GET", PATH)
@@ -74,7 +74,7 @@ async def test_redirects_off_origin_or_unparseable_raise_redirect_refused(
 
 
 async def test_same_origin_redirect_is_followed(sentry: SentryClient) -> None:
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         mocked.get(URL_, status=301, headers={"Location": "/api/0/organizations/acme-new/"})
         mocked.get(f"{API}/organizations/acme-new/", payload={"slug": "acme-new"})
         assert await sentry.request("GET", PATH) == {"slug": "acme-new"}
@@ -84,7 +84,7 @@ async def test_https_upgrade_of_the_same_host_is_followed_with_the_token(
     clock: ManualClock,
 ) -> None:
     async with SentryClient(TOKEN, "http://sentry.example", clock=clock) as sentry:
-        with aioresponses() as mocked:
+        with MockHttp() as mocked:
             mocked.get(
                 "http://sentry.example/api/0/x/",
                 status=308,
@@ -99,7 +99,7 @@ async def test_https_upgrade_of_the_same_host_is_followed_with_the_token(
 async def test_a_refused_redirect_records_no_foreign_rate_limits(
     sentry: SentryClient, clock: ManualClock
 ) -> None:
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         mocked.get(URL_, status=302, headers={"Location": "https://elsewhere.example/"})
         mocked.get(
             "https://elsewhere.example/",
@@ -118,7 +118,7 @@ async def test_a_refused_redirect_records_no_foreign_rate_limits(
 
 
 async def test_json_nested_100k_deep_is_a_decode_error(sentry: SentryClient) -> None:
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         mocked.get(
             URL_,
             body="[" * 100_000 + "]" * 100_000,
@@ -132,7 +132,7 @@ async def test_an_error_detail_nested_900_deep_gives_a_bounded_message(
     sentry: SentryClient,
 ) -> None:
     body = '{"detail": ' + '{"detail": [' * 900 + '"innermost"' + "]}" * 900 + "}"
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         mocked.get(URL_, status=400, body=body)
         with pytest.raises(BadRequest) as info:
             await sentry.request("GET", PATH)
@@ -141,7 +141,7 @@ async def test_an_error_detail_nested_900_deep_gives_a_bounded_message(
 
 async def test_an_error_detail_with_thousands_of_keys_is_cut(sentry: SentryClient) -> None:
     detail = {f"field{i}": ["bad"] for i in range(3000)}  # error bodies are read to 64 KiB
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         mocked.get(URL_, status=400, body=json.dumps({"detail": detail}))
         with pytest.raises(BadRequest, match="field0: bad") as info:
             await sentry.request("GET", PATH)
@@ -156,7 +156,7 @@ async def test_a_400_digit_header_on_a_200_is_harmless(sentry: SentryClient, hea
         "X-Sentry-Rate-Limit-Reset": "1700000001",
         header: "9" * 400,
     }
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         mocked.get(URL_, payload={"ok": 1}, headers=headers, repeat=True)
         for _ in range(3):
             assert await sentry.request("GET", PATH) == {"ok": 1}
@@ -168,7 +168,7 @@ async def test_a_400_digit_header_on_a_200_is_harmless(sentry: SentryClient, hea
 async def test_an_empty_json_200_is_retried_for_gets_and_then_says_empty_body(
     sentry: SentryClient,
 ) -> None:
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         mocked.get(URL_, body=b"", content_type="application/json", repeat=True)
         with pytest.raises(DecodeError, match="an empty body"):
             await sentry.request("GET", PATH)
@@ -176,14 +176,14 @@ async def test_an_empty_json_200_is_retried_for_gets_and_then_says_empty_body(
 
 
 async def test_an_empty_json_200_to_a_get_recovers_on_retry(sentry: SentryClient) -> None:
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         mocked.get(URL_, body=b"", content_type="application/json")
         mocked.get(URL_, payload={"ok": 1})
         assert await sentry.request("GET", PATH) == {"ok": 1}
 
 
 async def test_an_empty_json_answer_to_a_post_is_never_resent(sentry: SentryClient) -> None:
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         mocked.post(URL_, body=b"", content_type="application/json", repeat=True)
         with pytest.raises(DecodeError, match=r"was accepted.*do not send it again"):
             await sentry.request("POST", PATH, json={"a": 1})
@@ -191,7 +191,7 @@ async def test_an_empty_json_answer_to_a_post_is_never_resent(sentry: SentryClie
 
 
 async def test_a_204_and_an_untyped_empty_200_are_still_none(sentry: SentryClient) -> None:
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         mocked.delete(URL_, status=204)
         mocked.get(URL_, body=b"", content_type="text/plain")
         assert await sentry.request("DELETE", PATH) is None
@@ -202,7 +202,7 @@ async def test_a_204_and_an_untyped_empty_200_are_still_none(sentry: SentryClien
 
 
 async def test_ambiguous_write_message_gives_one_piece_of_advice(sentry: SentryClient) -> None:
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         mocked.post(URL_, status=502, body="Bad gateway")
         with pytest.raises(AmbiguousWriteError) as info:
             await sentry.request("POST", PATH, json={"a": 1})
@@ -252,7 +252,7 @@ async def test_a_server_echoing_the_token_does_not_put_it_in_errors(
     sentry: SentryClient,
 ) -> None:
     echo = {"detail": f"bad header: Bearer {TOKEN}", "headers": {"Authorization": TOKEN}}
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         mocked.get(URL_, status=400, body=json.dumps(echo))
         mocked.post(URL_, status=503, body=f"proxy saw Authorization: Bearer {TOKEN}")
         mocked.put(URL_, body=f"<html>{TOKEN}</html>", content_type="text/html")
@@ -271,7 +271,7 @@ async def test_a_server_echoing_the_token_does_not_put_it_in_errors(
 async def test_transport_errors_keep_no_aiohttp_exception(sentry: SentryClient) -> None:
     import aiohttp
 
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         mocked.get(URL_, exception=aiohttp.ServerDisconnectedError(), repeat=True)
         with pytest.raises(TransportError) as info:
             await sentry.request("GET", PATH)
@@ -360,7 +360,7 @@ async def test_request_state_per_concrete_path_is_bounded(clock: ManualClock) ->
     async with SentryClient(
         TOKEN, "https://sentry.example", clock=clock, rate_limit_store=store
     ) as sentry:
-        with aioresponses() as mocked:
+        with MockHttp() as mocked:
             mocked.get(re.compile(r".*/events/\d+/$"), payload={}, headers=headers, repeat=True)
             for i in range(120):
                 await sentry.request("GET", f"/events/{i}/")
@@ -375,7 +375,7 @@ def test_reusing_a_client_in_a_second_event_loop_is_a_clear_error() -> None:
     sentry = SentryClient(TOKEN, "https://sentry.example", retry=RetryPolicy.disabled())
 
     async def call() -> Any:
-        with aioresponses() as mocked:
+        with MockHttp() as mocked:
             mocked.get(URL_, payload={"ok": 1})
             return await sentry.request("GET", PATH)
 
@@ -391,7 +391,7 @@ def test_reusing_a_client_in_a_second_event_loop_is_a_clear_error() -> None:
 
 
 async def test_a_model_call_on_an_empty_answer_says_empty_body(sentry: SentryClient) -> None:
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         mocked.get(URL_, body=b"", content_type="text/plain")
         with pytest.raises(DecodeError, match="an empty body") as info:
             await sentry.organizations.get("acme")
@@ -401,7 +401,7 @@ async def test_a_model_call_on_an_empty_answer_says_empty_body(sentry: SentryCli
 async def test_a_model_call_on_a_deeply_nested_answer_is_a_decode_error(
     sentry: SentryClient,
 ) -> None:
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         mocked.get(URL_, body="[" * 900 + "]" * 900, content_type="application/json")
         with pytest.raises(DecodeError) as info:
             await sentry.organizations.get("acme")

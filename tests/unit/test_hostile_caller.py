@@ -11,7 +11,6 @@ import uuid
 from typing import Any
 
 import pytest
-from aioresponses import aioresponses
 
 from sentry_async import (
     ConfigurationError,
@@ -27,6 +26,7 @@ from sentry_async.stores import RedisRateLimitStore
 from sentry_async.stores._memory import MAX_ROUTES
 from sentry_async.wire import _stdlib_dumps, dumps
 
+from ._mockhttp import MockHttp
 from .conftest import API, TOKEN
 
 ORG = {"id": "1", "slug": "acme", "name": "Acme"}
@@ -114,7 +114,7 @@ def test_a_client_set_up_wrongly_is_refused_at_construction(
 async def test_a_raw_call_that_cannot_be_sent_as_given_is_refused_unsent(
     method: Any, path: Any, error: type[Exception]
 ) -> None:
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         async with SentryClient(TOKEN, "https://sentry.example") as sentry:
             with pytest.raises(error):
                 await sentry.request(method, path)
@@ -139,7 +139,7 @@ async def test_a_raw_call_that_cannot_be_sent_as_given_is_refused_unsent(
 async def test_a_body_or_query_that_cannot_be_sent_is_refused_unsent(
     params: Any, json_body: Any, error: type[Exception]
 ) -> None:
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         async with SentryClient(TOKEN, "https://sentry.example") as sentry:
             with pytest.raises(error):
                 await sentry.request("POST", "/x/", params=params, json=json_body)
@@ -217,7 +217,7 @@ async def test_a_stale_date_does_not_turn_calls_into_refusals_of_an_hour() -> No
 
     retry = RetryPolicy(deadline=30.0, max_rate_limit_wait=10.0)
     async with SentryClient(TOKEN, "https://sentry.example", clock=clock, retry=retry) as sentry:
-        with aioresponses() as mocked:
+        with MockHttp() as mocked:
             for offset in (0, 0, -3540, 0, 0):
                 mocked.get(f"{API}/x/", payload=ORG, headers=headers(offset))
                 assert await sentry.request("GET", "/x/") == ORG
@@ -230,7 +230,7 @@ async def test_a_stale_date_does_not_turn_calls_into_refusals_of_an_hour() -> No
 async def test_a_redirect_loop_says_it_is_one() -> None:
     url = f"{API}/projects/acme/web/"
     async with SentryClient(TOKEN, "https://sentry.example") as sentry:
-        with aioresponses() as mocked:
+        with MockHttp() as mocked:
             mocked.get(
                 url, status=302, headers={"Location": "/api/0/projects/acme/web/"}, repeat=True
             )

@@ -5,11 +5,11 @@ from __future__ import annotations
 import email.utils
 
 import pytest
-from aioresponses import aioresponses
 
 from sentry_async import ManualClock, RateLimited, RetryPolicy, SentryClient
 from sentry_async.errors import AmbiguousWriteError
 
+from ._mockhttp import MockHttp
 from .conftest import API, TOKEN
 
 ORG = {"id": "1", "slug": "acme", "name": "Acme"}
@@ -38,7 +38,7 @@ def spent(clock: ManualClock, reset: str, limit: str = "40") -> dict[str, str]:
 )
 async def test_a_far_reset_raises_rate_limited_at_once(reset: str) -> None:
     clock = ManualClock(1_700_000_000.0)
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         mocked.get(URL, payload=ORG, headers=spent(clock, reset), repeat=True)
         async with client(clock, deadline=300.0, max_rate_limit_wait=120.0) as sentry:
             await sentry.request("GET", "/organizations/acme/")
@@ -51,7 +51,7 @@ async def test_a_far_reset_raises_rate_limited_at_once(reset: str) -> None:
 
 async def test_a_limit_of_zero_is_not_a_wait_forever() -> None:
     clock = ManualClock(1_700_000_000.0)
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         mocked.get(URL, payload=ORG, headers=spent(clock, "1700000001", limit="0"), repeat=True)
         async with client(clock, deadline=10.0) as sentry:
             for _ in range(5):
@@ -62,7 +62,7 @@ async def test_a_limit_of_zero_is_not_a_wait_forever() -> None:
 async def test_a_pacing_wait_longer_than_max_rate_limit_wait_or_deadline_raises() -> None:
     """1 request per 10 s window, deadline 2 s, max wait 1 s: never a 10 s wait."""
     clock = ManualClock(1_700_000_000.0)
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         mocked.get(URL, payload=ORG, headers=spent(clock, "1700000010", "1"), repeat=True)
         async with client(clock, deadline=2.0, max_rate_limit_wait=1.0) as sentry:
             await sentry.request("GET", "/organizations/acme/")
@@ -75,7 +75,7 @@ async def test_a_pacing_wait_longer_than_max_rate_limit_wait_or_deadline_raises(
 
 async def test_a_pacing_wait_beyond_the_deadline_alone_raises() -> None:
     clock = ManualClock(1_700_000_000.0)
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         mocked.get(URL, payload=ORG, headers=spent(clock, "1700000010", "1"), repeat=True)
         async with client(clock, deadline=5.0, max_rate_limit_wait=60.0) as sentry:
             await sentry.request("GET", "/organizations/acme/")
@@ -86,7 +86,7 @@ async def test_a_pacing_wait_beyond_the_deadline_alone_raises() -> None:
 
 async def test_a_pacing_wait_that_fits_is_still_waited() -> None:
     clock = ManualClock(1_700_000_000.0)
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         mocked.get(URL, payload=ORG, headers=spent(clock, "1700000003", "1"), repeat=True)
         async with client(clock, deadline=60.0, max_rate_limit_wait=60.0) as sentry:
             await sentry.request("GET", "/organizations/acme/")
@@ -97,7 +97,7 @@ async def test_a_pacing_wait_that_fits_is_still_waited() -> None:
 @pytest.mark.parametrize("retry_after", ["0", "-1", "NaN", "Tue, 14 Nov 2023 22:00:00 GMT"])
 async def test_a_zero_or_garbage_retry_after_is_floored_by_backoff(retry_after: str) -> None:
     clock = ManualClock(1_700_000_000.0)
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         mocked.get(URL, status=429, headers={"Retry-After": retry_after}, repeat=True)
         async with client(clock, deadline=10.0, initial_backoff=0.5, max_backoff=4.0) as sentry:
             with pytest.raises(RateLimited):
@@ -110,7 +110,7 @@ async def test_a_zero_or_garbage_retry_after_is_floored_by_backoff(retry_after: 
 
 async def test_a_write_refused_by_pacing_is_not_ambiguous() -> None:
     clock = ManualClock(1_700_000_000.0)
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         mocked.get(URL, payload=ORG, headers=spent(clock, "32503680000"))
         async with client(clock) as sentry:
             await sentry.request("GET", "/organizations/acme/")
@@ -133,7 +133,7 @@ async def test_pacing_follows_the_servers_clock_not_ours() -> None:
             "X-Sentry-Rate-Limit-Reset": str(int(server_now) + 1),
         }
 
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         async with client(clock, deadline=60.0) as sentry:
             for _ in range(20):
                 mocked.get(URL, payload=ORG, headers=answer())
@@ -145,7 +145,7 @@ async def test_pacing_follows_the_servers_clock_not_ours() -> None:
 
 async def test_a_garbage_date_changes_nothing() -> None:
     clock = ManualClock(1_700_000_000.0)
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         headers = {**spent(clock, "1700000003", "1"), "Date": "Sat, 01 Jan 3000 00:00:00 GMT"}
         mocked.get(URL, payload=ORG, headers=headers, repeat=True)
         async with client(clock, deadline=60.0) as sentry:
@@ -156,7 +156,7 @@ async def test_a_garbage_date_changes_nothing() -> None:
 
 async def test_a_retry_after_of_years_holds_the_route_an_hour_at_most() -> None:
     clock = ManualClock(1_700_000_000.0)
-    with aioresponses() as mocked:
+    with MockHttp() as mocked:
         mocked.get(URL, status=429, headers={"Retry-After": "999999999"})
         mocked.get(URL, payload=ORG, repeat=True)
         async with client(clock, deadline=60.0) as sentry:

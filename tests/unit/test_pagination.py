@@ -1,4 +1,4 @@
-"""Paginator over Link-cursor and SCIM paging, against aioresponses."""
+"""Paginator over Link-cursor and SCIM paging, against canned answers (MockHttp)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import re
 from typing import Any
 
 import pytest
-from aioresponses import aioresponses
 
 from sentry_async import NotFound, PaginationError, SentryClient
 
+from ._mockhttp import MockHttp
 from .conftest import API
 
 PROJECTS = f"{API}/organizations/acme/projects/"
@@ -32,7 +32,7 @@ def link(next_cursor: str, more: bool, host: str = "https://sentry.io") -> str:
     return f"{prev}, {nxt}"
 
 
-def serve_pages(mocked: aioresponses, pages: int, size: int = 2) -> None:
+def serve_pages(mocked: MockHttp, pages: int, size: int = 2) -> None:
     """Pages of `size` projects; page k (0-based) is fetched with cursor `size:k:0`."""
     for k in range(pages):
         query = f"?per_page={size}" + (f"&cursor={size}:{k}:0" if k else "")
@@ -46,7 +46,7 @@ def serve_pages(mocked: aioresponses, pages: int, size: int = 2) -> None:
 
 
 async def test_iterates_every_item_across_pages_in_order(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     serve_pages(mocked, pages=3)
     slugs = [p.slug async for p in sentry.projects.list("acme", per_page=2)]
@@ -57,7 +57,7 @@ async def test_iterates_every_item_across_pages_in_order(
 
 
 async def test_pages_expose_cursors_and_resume_from_a_saved_one(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     serve_pages(mocked, pages=3)
     pages = sentry.projects.list("acme", per_page=2).pages()
@@ -70,7 +70,7 @@ async def test_pages_expose_cursors_and_resume_from_a_saved_one(
 
 
 async def test_collect_with_limit_fetches_no_extra_page(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     serve_pages(mocked, pages=3)
     got = await sentry.projects.list("acme", per_page=2).collect(limit=3)
@@ -78,13 +78,13 @@ async def test_collect_with_limit_fetches_no_extra_page(
     assert len(mocked.requests) == 2
 
 
-async def test_no_link_header_is_a_single_page(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_no_link_header_is_a_single_page(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(PROJECTS, payload=[project(1)])
     assert len(await sentry.projects.list("acme").collect()) == 1
 
 
 async def test_a_repeated_cursor_raises_instead_of_looping(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.get(PROJECTS, payload=[project(0)], headers={"Link": link("1:1:0", True)})
     mocked.get(
@@ -104,7 +104,7 @@ async def test_a_repeated_cursor_raises_instead_of_looping(
     assert seen == ["p0", "p1"]  # everything delivered before the loop was detected
 
 
-async def test_paginator_can_be_iterated_twice(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_paginator_can_be_iterated_twice(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(PROJECTS, payload=[project(1)], repeat=True)
     paginator = sentry.projects.list("acme")
     assert len(await paginator.collect()) == len(await paginator.collect()) == 1
@@ -130,7 +130,7 @@ def scim_user(n: int) -> dict[str, Any]:
 
 
 async def test_scim_pages_by_start_index_until_total(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     base = f"{API}/organizations/acme/scim/v2/Users"
 
@@ -151,7 +151,7 @@ async def test_scim_pages_by_start_index_until_total(
     assert len(mocked.requests) == 3
 
 
-async def test_scim_empty_list_is_one_request(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_scim_empty_list_is_one_request(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(
         re.compile(re.escape(f"{API}/organizations/acme/scim/v2/Users") + r"\?.*"),
         payload={"totalResults": 0, "startIndex": 1, "itemsPerPage": 0, "Resources": []},
@@ -160,7 +160,7 @@ async def test_scim_empty_list_is_one_request(sentry: SentryClient, mocked: aior
 
 
 async def test_item_iteration_prefetches_the_next_page_and_cancels_it_on_break(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     serve_pages(mocked, pages=3)
     async for project in sentry.projects.list("acme", per_page=2):
@@ -171,7 +171,7 @@ async def test_item_iteration_prefetches_the_next_page_and_cancels_it_on_break(
 
 
 async def test_a_failed_prefetch_is_not_reported_when_nobody_needs_it(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.get(PROJECTS, payload=[project(0)], headers={"Link": link("1:1:0", True)})
     mocked.get(PROJECTS + "?cursor=1:1:0", status=404, payload={"detail": "gone"})
@@ -185,7 +185,7 @@ async def test_a_failed_prefetch_is_not_reported_when_nobody_needs_it(
 
 
 async def test_a_failed_prefetch_surfaces_when_its_page_is_reached(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.get(PROJECTS, payload=[project(0)], headers={"Link": link("1:1:0", True)})
     mocked.get(PROJECTS + "?cursor=1:1:0", status=404, payload={"detail": "gone"})

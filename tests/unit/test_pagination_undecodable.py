@@ -6,11 +6,11 @@ import re
 from typing import Any
 
 import pytest
-from aioresponses import aioresponses
 
 from sentry_async import DecodeError, SentryClient, UndecodableItemsError
 from sentry_async.models import ScimListResponse, structure
 
+from ._mockhttp import MockHttp
 from .conftest import API
 
 PROJECTS = f"{API}/organizations/acme/projects/"
@@ -28,7 +28,7 @@ def link(next_cursor: str, more: bool) -> str:
     )
 
 
-def serve(mocked: aioresponses) -> None:
+def serve(mocked: MockHttp) -> None:
     # Page 1 holds an item without its identity and a bare string between good items.
     mocked.get(
         re.compile(re.escape(PROJECTS) + r"(\?per_page=3)?$"),
@@ -45,7 +45,7 @@ def serve(mocked: aioresponses) -> None:
 
 
 async def test_iteration_yields_the_good_items_then_reports_the_bad_ones(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     serve(mocked)
     seen: list[str] = []
@@ -67,7 +67,7 @@ async def test_iteration_yields_the_good_items_then_reports_the_bad_ones(
     assert [p.slug for p in rest] == ["p2"]
 
 
-async def test_collect_carries_what_it_gathered(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_collect_carries_what_it_gathered(sentry: SentryClient, mocked: MockHttp) -> None:
     serve(mocked)
     with pytest.raises(UndecodableItemsError) as caught:
         await sentry.projects.list("acme", per_page=3).collect()
@@ -75,7 +75,7 @@ async def test_collect_carries_what_it_gathered(sentry: SentryClient, mocked: ai
 
 
 async def test_pages_show_the_undecodable_items_on_the_page(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     serve(mocked)
     pages = sentry.projects.list("acme", per_page=3).pages()
@@ -87,7 +87,7 @@ async def test_pages_show_the_undecodable_items_on_the_page(
 
 
 async def test_a_body_that_is_not_a_list_is_still_a_decode_error(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.get(re.compile(re.escape(PROJECTS) + r".*"), payload={"detail": "odd"})
     with pytest.raises(DecodeError) as caught:
@@ -97,7 +97,7 @@ async def test_a_body_that_is_not_a_list_is_still_a_decode_error(
 
 @pytest.mark.parametrize("resources", ["missing", None])
 async def test_scim_empty_page_without_resources(
-    sentry: SentryClient, mocked: aioresponses, resources: Any
+    sentry: SentryClient, mocked: MockHttp, resources: Any
 ) -> None:
     body: dict[str, Any] = {
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
@@ -116,7 +116,7 @@ async def test_scim_empty_page_without_resources(
 
 
 async def test_collect_with_a_limit_still_reports_undecodable_items(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     # The bad items sit among the first two good ones: a limit must not hide them.
     serve(mocked)
@@ -135,7 +135,7 @@ def scim_body(**fields: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize("resources", ["missing", None, []])
 async def test_scim_page_that_counts_users_but_sends_none_is_an_error(
-    sentry: SentryClient, mocked: aioresponses, resources: Any
+    sentry: SentryClient, mocked: MockHttp, resources: Any
 ) -> None:
     body = scim_body(totalResults=3, startIndex=1, itemsPerPage=0)
     if resources != "missing":
@@ -148,7 +148,7 @@ async def test_scim_page_that_counts_users_but_sends_none_is_an_error(
 
 
 async def test_scim_resources_in_any_case_and_float_counts(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     user = {"id": "7", "userName": "ada@example.com", "active": True}
     body = scim_body(totalResults=3.0, startIndex=1.0, itemsPerPage=1, resources=[user])

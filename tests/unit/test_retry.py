@@ -122,3 +122,14 @@ def test_classify_errors() -> None:
         content_type="text/html",
     )
     assert classify(page) is None
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "POST", "PATCH"])
+def test_an_unreadable_2xx_answer_to_a_write_is_not_sent_again(method: str) -> None:
+    # The write was applied (2xx); re-sending it cannot mend its answer.
+    assert decide(POLICY, method, Failure.MALFORMED, attempt=1, elapsed=0.0) is None
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_an_unreadable_2xx_answer_to_a_read_is_asked_again(method: str) -> None:
+    assert decide(POLICY, method, Failure.MALFORMED, attempt=1, elapsed=0.0) is not None

@@ -51,3 +51,16 @@ def test_missing_or_extra_parameters_are_errors() -> None:
         Route.build("GET", "/projects/{org}/{project}/", org="acme")
     with pytest.raises(TypeError, match="unexpected"):
         Route.build("GET", "/organizations/{org}/", org="acme", project="x")
+
+
+def test_built_routes_are_reused_but_never_across_types() -> None:
+    template = "/projects/{org}/{project}/"
+    first = Route.build("GET", template, org="acme", project="web")
+    assert Route.build("GET", template, org="acme", project="web") is first
+    # 1 and "1" fill the template alike; True must still be refused, never served a hit.
+    assert Route.build("GET", template, org="acme", project=1).path == "/projects/acme/1/"
+    with pytest.raises(TypeError):
+        Route.build("GET", template, org="acme", project=True)
+    with pytest.raises(TypeError, match="str or int"):
+        Route.build("GET", template, org="acme", project=["web"])
+    assert Route.build("GET", template, org="acme", project="a/b").path == "/projects/acme/a%2Fb/"

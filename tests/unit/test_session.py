@@ -1,4 +1,4 @@
-"""The request pipeline against aioresponses: auth, retries, 429s, redirects, slugs, decoding."""
+"""The request pipeline against canned answers: auth, retries, 429s, redirects, slugs, decoding."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aioresponses import CallbackResult, aioresponses
 from yarl import URL
 
 from sentry_async import (
@@ -26,6 +25,7 @@ from sentry_async import (
     TransportError,
 )
 
+from ._mockhttp import CallbackResult, MockHttp
 from .conftest import API, TOKEN
 
 ORG = {"id": "1", "slug": "acme", "name": "Acme", "dateCreated": "2024-01-02T03:04:05Z"}
@@ -44,7 +44,7 @@ MEMBER = {
 }
 
 
-def calls(mocked: aioresponses, method: str, url: str) -> list[Any]:
+def calls(mocked: MockHttp, method: str, url: str) -> list[Any]:
     return mocked.requests.get((method, URL(url)), [])
 
 
@@ -62,7 +62,7 @@ def rate_headers(clock: ManualClock, remaining: int, reset_in: int = 1) -> dict[
 
 
 async def test_sends_bearer_token_user_agent_and_decodes(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.get(f"{API}/organizations/acme/", payload=ORG)
     org = await sentry.organizations.get("acme")
@@ -80,7 +80,7 @@ async def test_missing_token_names_the_variable(monkeypatch: pytest.MonkeyPatch)
 
 
 async def test_environment_supplies_token_and_base_url(
-    monkeypatch: pytest.MonkeyPatch, mocked: aioresponses
+    monkeypatch: pytest.MonkeyPatch, mocked: MockHttp
 ) -> None:
     monkeypatch.setenv("SENTRY_AUTH_TOKEN", "from-env")
     monkeypatch.setenv("SENTRY_URL", "https://self.hosted/sentry/")
@@ -99,7 +99,7 @@ def test_bad_base_urls_are_refused(bad: str) -> None:
 
 
 async def test_get_retries_5xx_with_backoff_then_succeeds(
-    sentry: SentryClient, mocked: aioresponses, clock: ManualClock
+    sentry: SentryClient, mocked: MockHttp, clock: ManualClock
 ) -> None:
     url = f"{API}/organizations/acme/"
     mocked.get(url, status=502, body="<html>bad gateway</html>", content_type="text/html")
@@ -113,7 +113,7 @@ async def test_get_retries_5xx_with_backoff_then_succeeds(
 
 
 async def test_get_gives_up_after_attempts_with_the_last_error(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     url = f"{API}/organizations/acme/"
     mocked.get(url, status=503, payload={"detail": "down"}, repeat=True)
@@ -124,7 +124,7 @@ async def test_get_gives_up_after_attempts_with_the_last_error(
 
 
 async def test_get_retries_dropped_connections_and_refusals(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     url = f"{API}/organizations/acme/"
     mocked.get(url, exception=aiohttp.ServerDisconnectedError())
@@ -134,7 +134,7 @@ async def test_get_retries_dropped_connections_and_refusals(
 
 
 async def test_timeouts_are_transport_errors_after_retries(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     url = f"{API}/organizations/acme/"
     mocked.get(url, exception=TimeoutError(), repeat=True)
@@ -145,7 +145,7 @@ async def test_timeouts_are_transport_errors_after_retries(
 
 
 async def test_post_after_500_is_ambiguous_and_never_resent(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     url = f"{API}/organizations/acme/members/"
     mocked.post(url, status=500, payload={"detail": "Internal Error"}, repeat=True)
@@ -157,7 +157,7 @@ async def test_post_after_500_is_ambiguous_and_never_resent(
 
 
 async def test_post_after_dropped_connection_is_ambiguous(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     url = f"{API}/organizations/acme/members/"
     mocked.post(url, exception=aiohttp.ServerDisconnectedError(), repeat=True)
@@ -167,7 +167,7 @@ async def test_post_after_dropped_connection_is_ambiguous(
 
 
 async def test_post_retries_when_connection_refused_and_sends_body_once_applied(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     url = f"{API}/organizations/acme/members/"
     mocked.post(url, exception=refused())
@@ -183,7 +183,7 @@ async def test_post_retries_when_connection_refused_and_sends_body_once_applied(
 
 
 async def test_post_429_waits_for_reset_then_retries(
-    sentry: SentryClient, mocked: aioresponses, clock: ManualClock
+    sentry: SentryClient, mocked: MockHttp, clock: ManualClock
 ) -> None:
     url = f"{API}/organizations/acme/members/"
     mocked.post(
@@ -200,7 +200,7 @@ async def test_post_429_waits_for_reset_then_retries(
 
 
 async def test_429_retry_after_http_date_is_honoured(
-    sentry: SentryClient, mocked: aioresponses, clock: ManualClock
+    sentry: SentryClient, mocked: MockHttp, clock: ManualClock
 ) -> None:
     url = f"{API}/organizations/acme/"
     from email.utils import formatdate
@@ -214,7 +214,7 @@ async def test_429_retry_after_http_date_is_honoured(
 
 
 async def test_429_beyond_the_wait_bound_raises_rate_limited(
-    mocked: aioresponses, clock: ManualClock
+    mocked: MockHttp, clock: ManualClock
 ) -> None:
     url = f"{API}/organizations/acme/"
     mocked.get(url, status=429, body="", headers={"Retry-After": "3600"})
@@ -232,7 +232,7 @@ async def test_429_beyond_the_wait_bound_raises_rate_limited(
 
 
 async def test_exhausted_budget_makes_the_next_call_wait_for_reset(
-    sentry: SentryClient, mocked: aioresponses, clock: ManualClock
+    sentry: SentryClient, mocked: MockHttp, clock: ManualClock
 ) -> None:
     url = f"{API}/organizations/acme/"
     mocked.get(url, payload=ORG, headers=rate_headers(clock, 0, reset_in=2))
@@ -245,7 +245,7 @@ async def test_exhausted_budget_makes_the_next_call_wait_for_reset(
 
 
 async def test_same_origin_redirect_is_followed_with_auth(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     old = f"{API}/projects/acme/web/"
     mocked.get(
@@ -262,7 +262,7 @@ async def test_same_origin_redirect_is_followed_with_auth(
 
 
 async def test_cross_origin_redirect_is_refused_not_followed(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.get(
         f"{API}/projects/acme/web/",
@@ -277,7 +277,7 @@ async def test_cross_origin_redirect_is_refused_not_followed(
 
 
 async def test_write_to_a_moved_resource_is_not_followed(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     mocked.put(
         f"{API}/projects/acme/web/",
@@ -290,7 +290,7 @@ async def test_write_to_a_moved_resource_is_not_followed(
     assert info.value.new_slug == "web-new"
 
 
-async def test_redirect_loops_stop(sentry: SentryClient, mocked: aioresponses) -> None:
+async def test_redirect_loops_stop(sentry: SentryClient, mocked: MockHttp) -> None:
     url = f"{API}/projects/acme/web/"
     mocked.get(url, status=302, headers={"Location": "/api/0/projects/acme/web/"}, repeat=True)
     with pytest.raises(ResourceMoved):
@@ -310,10 +310,10 @@ async def test_redirect_loops_stop(sentry: SentryClient, mocked: aioresponses) -
     ],
 )
 async def test_hostile_slugs_reach_the_intended_route(
-    sentry: SentryClient, mocked: aioresponses, slug: str, path: str
+    sentry: SentryClient, mocked: MockHttp, slug: str, path: str
 ) -> None:
     url = f"{API}/projects/acme/{path}/"
-    # A pattern, because aioresponses itself would normalise %2E%2E in a registered URL.
+    # A pattern, because yarl would normalise %2E%2E in a registered URL.
     mocked.get(re.compile(re.escape(url) + "$"), status=404, payload={"detail": "missing"})
     with pytest.raises(NotFound) as info:
         await sentry.projects.get("acme", slug)
@@ -322,16 +322,14 @@ async def test_hostile_slugs_reach_the_intended_route(
     assert [str(key[1]) for key in mocked.requests] == [url]
 
 
-async def test_empty_slug_raises_before_any_request(
-    sentry: SentryClient, mocked: aioresponses
-) -> None:
+async def test_empty_slug_raises_before_any_request(sentry: SentryClient, mocked: MockHttp) -> None:
     with pytest.raises(ValueError, match="project must not be empty"):
         await sentry.projects.get("acme", "")
     assert mocked.requests == {}
 
 
 async def test_html_with_200_is_a_decode_error_at_once(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     url = f"{API}/organizations/acme/"
     mocked.get(url, body="<html>Sign in</html>", content_type="text/html", repeat=True)
@@ -341,7 +339,7 @@ async def test_html_with_200_is_a_decode_error_at_once(
 
 
 async def test_truncated_answer_to_a_get_is_fetched_again(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     url = f"{API}/organizations/acme/"
     mocked.get(url, body='{"id": "1", "slu', content_type="application/json")
@@ -350,7 +348,7 @@ async def test_truncated_answer_to_a_get_is_fetched_again(
 
 
 async def test_malformed_answer_to_a_post_is_not_resent(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     url = f"{API}/organizations/acme/members/"
     mocked.post(
@@ -362,7 +360,7 @@ async def test_malformed_answer_to_a_post_is_not_resent(
 
 
 async def test_concurrency_429_backs_off_instead_of_waiting_for_the_window(
-    sentry: SentryClient, mocked: aioresponses, clock: ManualClock
+    sentry: SentryClient, mocked: MockHttp, clock: ManualClock
 ) -> None:
     url = f"{API}/organizations/acme/"
     mocked.get(
@@ -381,9 +379,7 @@ async def test_concurrency_429_backs_off_instead_of_waiting_for_the_window(
     assert len(clock.sleeps) == 1 and clock.sleeps[0] <= 0.5
 
 
-async def test_wrong_json_shape_is_a_decode_error(
-    sentry: SentryClient, mocked: aioresponses
-) -> None:
+async def test_wrong_json_shape_is_a_decode_error(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(f"{API}/organizations/acme/", payload=["not", "an", "org"])
     with pytest.raises(DecodeError, match="Organization"):
         await sentry.organizations.get("acme")
@@ -393,7 +389,7 @@ async def test_wrong_json_shape_is_a_decode_error(
 
 
 async def test_token_never_appears_in_reprs_logs_or_errors(
-    mocked: aioresponses, clock: ManualClock, caplog: pytest.LogCaptureFixture
+    mocked: MockHttp, clock: ManualClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     url = f"{API}/organizations/acme/"
@@ -418,9 +414,7 @@ async def test_token_never_appears_in_reprs_logs_or_errors(
     assert not [t for t in texts if TOKEN in t]
 
 
-async def test_request_escape_hatch_returns_json(
-    sentry: SentryClient, mocked: aioresponses
-) -> None:
+async def test_request_escape_hatch_returns_json(sentry: SentryClient, mocked: MockHttp) -> None:
     mocked.get(f"{API}/organizations/acme/environments/?visibility=visible", payload=[{"id": "1"}])
     got = await sentry.request(
         "GET", "/api/0/organizations/acme/environments/", params={"visibility": "visible"}
@@ -429,7 +423,7 @@ async def test_request_escape_hatch_returns_json(
 
 
 async def test_with_options_shares_pool_and_rate_state(
-    sentry: SentryClient, mocked: aioresponses, clock: ManualClock
+    sentry: SentryClient, mocked: MockHttp, clock: ManualClock
 ) -> None:
     url = f"{API}/organizations/acme/"
     mocked.get(url, payload=ORG, headers=rate_headers(clock, 0, reset_in=5))
@@ -446,7 +440,7 @@ async def test_with_options_shares_pool_and_rate_state(
 
 
 async def test_view_without_retry_raises_first_error(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     url = f"{API}/organizations/acme/"
     mocked.get(url, status=500, payload={"detail": "x"}, repeat=True)
@@ -455,7 +449,7 @@ async def test_view_without_retry_raises_first_error(
     assert len(calls(mocked, "GET", url)) == 1
 
 
-async def test_given_session_is_never_closed(mocked: aioresponses) -> None:
+async def test_given_session_is_never_closed(mocked: MockHttp) -> None:
     mocked.get(f"{API}/organizations/acme/", payload=ORG)
     async with aiohttp.ClientSession() as http:
         async with SentryClient(TOKEN, "https://sentry.example", session=http) as client:
@@ -463,7 +457,7 @@ async def test_given_session_is_never_closed(mocked: aioresponses) -> None:
         assert not http.closed
 
 
-async def test_closed_client_refuses_requests(mocked: aioresponses) -> None:
+async def test_closed_client_refuses_requests(mocked: MockHttp) -> None:
     client = SentryClient(TOKEN, "https://sentry.example")
     await client.close()
     with pytest.raises(Exception, match="closed"):
@@ -471,7 +465,7 @@ async def test_closed_client_refuses_requests(mocked: aioresponses) -> None:
 
 
 async def test_callback_sees_json_body_only_with_given_fields(
-    sentry: SentryClient, mocked: aioresponses
+    sentry: SentryClient, mocked: MockHttp
 ) -> None:
     seen: list[bytes] = []
 

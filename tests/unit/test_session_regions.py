@@ -1,4 +1,4 @@
-"""The pipeline's side of regions: where each call goes, with aioresponses (no network)."""
+"""The pipeline's side of regions: where each call goes, with canned answers (no network)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import json
 from typing import Any
 
 import pytest
-from aioresponses import aioresponses
 from yarl import URL
 
 from sentry_async import ManualClock, RetryPolicy, SentryClient
 from sentry_async.errors import RedirectRefused
 from sentry_async.regions._directory import RETRY_LOOKUP_AFTER
+
+from ._mockhttp import MockHttp
 
 BASE = "https://sentry.io/api/0"
 DE = "https://de.sentry.io/api/0"
@@ -31,11 +32,11 @@ def org_token(org: str, region_url: str) -> str:
     return f"sntrys_{base64.b64encode(json.dumps(claims).encode()).decode()}_c2VjcmV0"
 
 
-def asked(mocked: aioresponses) -> list[str]:
+def asked(mocked: MockHttp) -> list[str]:
     return [str(url) for (_method, url), requests in mocked.requests.items() for _ in requests]
 
 
-def count(mocked: aioresponses, url: str) -> int:
+def count(mocked: MockHttp, url: str) -> int:
     return len(mocked.requests.get(("GET", URL(url)), []))
 
 
@@ -47,12 +48,12 @@ def client(token: str, **options: Any) -> SentryClient:
 
 @pytest.fixture
 def mocked() -> Any:
-    with aioresponses() as m:
+    with MockHttp() as m:
         yield m
 
 
 async def test_an_org_token_sends_org_calls_to_its_region_and_the_rest_to_base(
-    mocked: aioresponses,
+    mocked: MockHttp,
 ) -> None:
     mocked.get(f"{DE}/organizations/acme/environments/", payload=[])
     mocked.get(f"{DE}/projects/acme/web/keys/", payload=[])
@@ -74,7 +75,7 @@ async def test_an_org_token_sends_org_calls_to_its_region_and_the_rest_to_base(
 
 
 async def test_a_user_token_looks_up_on_base_in_one_attempt_then_routes(
-    mocked: aioresponses,
+    mocked: MockHttp,
 ) -> None:
     mocked.get(f"{BASE}/users/me/regions/", payload=LISTING)
     lookup = f"{BASE}/organizations/acme/?detailed=0"
@@ -97,7 +98,7 @@ async def test_a_user_token_looks_up_on_base_in_one_attempt_then_routes(
 
 
 async def test_a_redirect_from_a_region_to_another_origin_is_refused(
-    mocked: aioresponses,
+    mocked: MockHttp,
 ) -> None:
     evil = "https://evil.example/api/0/organizations/acme/"
     mocked.get(f"{DE}/organizations/acme/", status=302, headers={"Location": evil})
@@ -109,7 +110,7 @@ async def test_a_redirect_from_a_region_to_another_origin_is_refused(
 
 
 async def test_a_redirect_from_a_region_to_the_main_host_is_refused_too(
-    mocked: aioresponses,
+    mocked: MockHttp,
 ) -> None:
     # The token may go to sentry.io, but a region's redirect follows its own origin rules.
     main = f"{BASE}/organizations/acme/"
@@ -120,7 +121,7 @@ async def test_a_redirect_from_a_region_to_the_main_host_is_refused_too(
     assert ("GET", URL(main)) not in mocked.requests
 
 
-async def test_a_redirect_within_a_region_is_followed_there(mocked: aioresponses) -> None:
+async def test_a_redirect_within_a_region_is_followed_there(mocked: MockHttp) -> None:
     moved = "/api/0/projects/acme/renamed/"
     mocked.get(f"{DE}/projects/acme/web/", status=302, headers={"Location": moved})
     mocked.get(f"{DE}/projects/acme/renamed/", payload={"id": "7", "slug": "renamed"})
@@ -129,7 +130,7 @@ async def test_a_redirect_within_a_region_is_followed_there(mocked: aioresponses
     assert project.slug == "renamed"
 
 
-async def test_routing_off_sends_an_org_tokens_calls_to_base(mocked: aioresponses) -> None:
+async def test_routing_off_sends_an_org_tokens_calls_to_base(mocked: MockHttp) -> None:
     mocked.get(f"{BASE}/organizations/acme/", payload={"id": "1", "slug": "acme"})
     async with client(org_token("acme", "https://de.sentry.io"), regions=False) as sentry:
         assert (await sentry.organizations.get("acme")).slug == "acme"
@@ -138,7 +139,7 @@ async def test_routing_off_sends_an_org_tokens_calls_to_base(mocked: aioresponse
     assert asked(mocked) == [f"{BASE}/organizations/acme/"]
 
 
-async def test_each_region_host_has_its_own_rate_limit_state(mocked: aioresponses) -> None:
+async def test_each_region_host_has_its_own_rate_limit_state(mocked: MockHttp) -> None:
     headers = {"X-Sentry-Rate-Limit-Limit": "40", "X-Sentry-Rate-Limit-Remaining": "30"}
     mocked.get(f"{DE}/organizations/acme/", payload={"id": "1", "slug": "acme"}, headers=headers)
     async with client(org_token("acme", "https://de.sentry.io")) as sentry:

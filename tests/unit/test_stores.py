@@ -13,7 +13,6 @@ import sys
 from collections import Counter
 
 import pytest
-from aioresponses import aioresponses
 
 from sentry_async import ManualClock, SentryClient
 from sentry_async.gate import RateGate
@@ -28,6 +27,7 @@ from sentry_async.stores import (
 )
 from sentry_async.stores._memory import LOCAL_LEASE
 
+from ._mockhttp import MockHttp
 from .conftest import API, TOKEN
 
 KEY = "GET /projects/{org}/{project}/"
@@ -306,7 +306,7 @@ async def test_store_errors_reach_the_caller_and_free_the_global_slot() -> None:
 
 
 async def test_client_hands_the_store_a_fingerprint_not_the_token(
-    mocked: aioresponses,
+    mocked: MockHttp,
 ) -> None:
     store = MemoryRateLimitStore()
     mocked.get(
