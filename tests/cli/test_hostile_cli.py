@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from aiohttp import web
 
+from ..loopback import serve
 from .helpers import TOKEN, audit
 
 Answer = Callable[[web.Request], web.StreamResponse]
@@ -46,17 +47,8 @@ async def hostile(answer: Answer) -> AsyncIterator[str]:
     async def handler(request: web.Request) -> web.StreamResponse:
         return answer(request)
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handler)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with serve(handler) as url:
+        yield url
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from sentry_async.cli import _output
 from sentry_async.cli._output import write_report
 from sentry_async.testing import FakeSentry, Fault, FaultKind
 
+from ..loopback import serve
 from .helpers import PROJECTS, TOKEN, audit, names_in
 
 HOOKS = "GET /projects/{org}/{project}/hooks/"
@@ -195,21 +196,6 @@ async def test_an_api_prefix_in_the_base_url_is_named(fake: FakeSentry) -> None:
     assert result.code == 7, result.err
     assert "does not answer like a Sentry API" in result.err and "/api/0" in result.err
     assert "not found" not in result.err
-
-
-@contextlib.asynccontextmanager
-async def serve(handler: Callable[[web.Request], Any]) -> AsyncIterator[str]:
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handler)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
 
 
 async def test_other_json_is_described_as_such() -> None:

@@ -11,7 +11,7 @@ import contextlib
 import gzip
 import pickle
 import traceback
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -28,23 +28,13 @@ from sentry_async import (
 )
 from sentry_async.errors import ResponseTooLarge
 
+from ..loopback import serve
+
 TOKEN = "sntryu_" + "beef" * 16
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-@contextlib.asynccontextmanager
-async def hostile(handler: Handler) -> AsyncIterator[str]:
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handler)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+hostile = serve  # every test here serves one hostile handler
 
 
 def client(base: str, **options: Any) -> SentryClient:
