@@ -68,12 +68,11 @@ class RateSnapshot:
     concurrent_remaining: int | None = None
 
 
-def _int(headers: Mapping[str, str], name: str, cap: int = MAX_COUNT) -> int | None:
+def _int(value: str | None, cap: int = MAX_COUNT) -> int | None:
     """A non-negative decimal header value clamped to ``cap``; None when absent or garbage.
 
     Only ASCII digits count: ``int()`` would also take "1_000", "+5" or Arabic-Indic digits.
     """
-    value = headers.get(name)
     if value is None:
         return None
     if value.isdigit() and value.isascii() and len(value) <= 32:
@@ -92,16 +91,18 @@ def parse_rate_headers(headers: Mapping[str, str]) -> RateSnapshot | None:
 
     ``headers`` must look names up case-insensitively (aiohttp's and multidict's do).
     """
-    if headers.get(LIMIT) is None and headers.get(CONCURRENT_LIMIT) is None:
+    get = headers.get
+    limit, concurrent_limit = get(LIMIT), get(CONCURRENT_LIMIT)
+    if limit is None and concurrent_limit is None:
         return None
-    reset = _int(headers, RESET, MAX_EPOCH)
+    reset = _int(get(RESET), MAX_EPOCH)
     # A limit of 0 can never be met; read it as garbage, not as "wait forever".
     return RateSnapshot(
-        limit=_int(headers, LIMIT) or None,
-        remaining=_int(headers, REMAINING),
+        limit=_int(limit) or None,
+        remaining=_int(get(REMAINING)),
         reset=float(reset) if reset is not None else None,
-        concurrent_limit=_int(headers, CONCURRENT_LIMIT) or None,
-        concurrent_remaining=_int(headers, CONCURRENT_REMAINING),
+        concurrent_limit=_int(concurrent_limit) or None,
+        concurrent_remaining=_int(get(CONCURRENT_REMAINING)),
     )
 
 
@@ -139,12 +140,16 @@ class ClockSkew:
     missing or unparseable changes nothing.
     """
 
-    __slots__ = ("_high", "_low", "_pending")
+    __slots__ = ("_date", "_high", "_low", "_pending", "_stamped")
 
     def __init__(self) -> None:
         self._low: float | None = None
         self._high: float | None = None
         self._pending: tuple[float, float] | None = None
+        # The last Date read: answers within one second repeat it, and parsing one costs
+        # more than the rest of reading an answer's headers.
+        self._date: str | None = None
+        self._stamped: float | None = None
 
     @property
     def offset(self) -> float:
@@ -162,7 +167,11 @@ class ClockSkew:
 
     def observe(self, date: str | None, sent: float, received: float) -> None:
         """Learn from one answer's ``Date`` header; ``sent``/``received`` are local epochs."""
-        stamped = parse_http_date(date)
+        if date == self._date:
+            stamped = self._stamped
+        else:
+            stamped = parse_http_date(date)
+            self._date, self._stamped = date, stamped
         if stamped is None or not received >= sent:
             return
         low, high = stamped - received, stamped + 1.0 - sent

@@ -165,32 +165,44 @@ class _Token:
     def bearer(self) -> str:
         return "Bearer " + self._plain().decode()
 
+    def scrub_answer(
+        self, headers: CIMultiDictProxy[str], body: bytes
+    ) -> tuple[CIMultiDictProxy[str], bytes]:
+        """:meth:`scrub_headers` and :meth:`scrub_body` of one answer, unmasking once."""
+        plain = self._plain()
+        return self.scrub_headers(headers, plain), self.scrub_body(body, plain)
+
     def scrub(self, error: SentryError) -> SentryError:
         """``error`` with the token removed from its message and attributes."""
         return redact(error, self._plain().decode())
 
-    def scrub_body(self, data: bytes) -> bytes:
+    def scrub_body(self, data: bytes, plain: bytes | None = None) -> bytes:
         """``data`` with every copy of the token (plain or JSON-escaped) masked.
 
         Done on the bytes as read, before anything (payload, error message, snippet,
         truncation) is made of them: nothing built from a body can then hold the token.
         """
-        plain = self._plain()
+        plain = plain or self._plain()
         if len(plain) < MIN_REDACTED_LENGTH:
             return data  # see MIN_REDACTED_LENGTH: no real token is that short
         if plain in data:
             data = data.replace(plain, _MASK)
-        if b"\\u" in data or b"\\/" in data:
+        # A one-byte search first: it runs at memory speed, while looking for a two-byte
+        # "\\u" costs as much as decoding a small answer.
+        if b"\\" in data and (b"\\u" in data or b"\\/" in data):
             data = self._escaped.sub(_MASK, data)
         return data
 
-    def scrub_headers(self, headers: CIMultiDictProxy[str]) -> CIMultiDictProxy[str]:
+    def scrub_headers(
+        self, headers: CIMultiDictProxy[str], plain: bytes | None = None
+    ) -> CIMultiDictProxy[str]:
         """``headers``, or a copy with the token masked where a value echoes it."""
-        plain = self._plain().decode()
-        if len(plain) < MIN_REDACTED_LENGTH or not any(plain in v for v in headers.values()):
+        text = (plain or self._plain()).decode()
+        # One search over all values joined (a NUL never occurs in a header value).
+        if len(text) < MIN_REDACTED_LENGTH or text not in "\0".join(headers.values()):
             return headers
         mask = _MASK.decode()
-        clean = CIMultiDict((k, v.replace(plain, mask)) for k, v in headers.items())
+        clean = CIMultiDict((k, v.replace(text, mask)) for k, v in headers.items())
         return CIMultiDictProxy(clean)
 
     def __repr__(self) -> str:
@@ -528,7 +540,8 @@ class Session:
             status=status,
             headers=headers,
             body=data,
-            now=transport.gate.now(),
+            # Only a 429's Retry-After date is read against the server's clock.
+            now=transport.gate.now() if status == 429 else 0.0,
             rate=rate,
         )
 
@@ -774,7 +787,8 @@ async def _exchange(
         )
     finally:
         del headers
-    return status, token.scrub_headers(answer_headers), token.scrub_body(data), truncated
+    answer_headers, data = token.scrub_answer(answer_headers, data)
+    return status, answer_headers, data, truncated
 
 
 def _what_happened(exc: SentryError) -> str:

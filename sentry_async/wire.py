@@ -353,8 +353,8 @@ def decipher(
     empty body is malformed too (cut short; not for HEAD or DELETE). Other statuses raise the
     :class:`~sentry_async.errors.APIError` subclass for the status, with ``retry_after``
     on 429s taken from Retry-After or else the window reset. ``now`` is the server's epoch
-    time as best known. ``rate`` may be passed when the caller has already parsed the
-    rate-limit headers.
+    time as best known (read only for a 429). ``rate`` may be passed when the caller has
+    already parsed the rate-limit headers.
     """
     if isinstance(rate, _Unset):
         rate = parse_rate_headers(headers)

@@ -383,13 +383,19 @@ class ModelHookFactory:
             raise TypeError(f"{cls.__name__}: models must be plain attrs classes")
         hints = typing.get_type_hints(cls, localns=self._namespace)
         ns: dict[str, Any] = {**_GLOBALS, "cls": cls, "_M": _MISSING}
+        optional = [f for f in fields if f.default is not attrs.NOTHING and f.name != "raw"]
+        lazy = len(optional) >= LAZY_FIELDS and "raw" in attrs.fields_dict(cls)
         body = ["x = _new(cls)"]
+        rest: list[str] = []
         for index, field in enumerate(fields):
             ns[f"s{index}"] = _slot_setter(cls, field.name)
             if field.name == "raw":
                 body.append(f"s{index}(x, o)")
             else:
-                body.extend(self._field_lines(cls, field, index, hints[field.name], ns))
+                lines = self._field_lines(cls, field, index, hints[field.name], ns)
+                (rest if lazy and field in optional else body).extend(lines)
+        if lazy:
+            _install_lazy_fields(cls, self._compile(f"fill_{cls.__name__}", "x, o", rest, ns))
         name = f"structure_{cls.__name__}"
         source = "\n".join(
             [
@@ -404,10 +410,19 @@ class ModelHookFactory:
                 "        raise _fail(cls, f, e)",
             ]
         )
+        return self._exec(cls, name, source, ns)
+
+    @staticmethod
+    def _exec(cls: type[Any], name: str, source: str, ns: dict[str, Any]) -> Hook:
         exec(compile(source, f"<structurer for {cls.__qualname__}>", "exec"), ns)
         function = cast(Hook, ns[name])
         function.__doc__ = source
         return function
+
+    def _compile(self, name: str, args: str, lines: list[str], ns: dict[str, Any]) -> Hook:
+        """A function ``name(args)`` running ``lines`` (which never raise) in ``ns``."""
+        source = "\n".join([f"def {name}({args}):", *(f"    {line}" for line in lines)])
+        return self._exec(ns["cls"], name, source, ns)
 
     def _field_lines(
         self,
@@ -509,6 +524,47 @@ class ModelHookFactory:
 
 
 _MISSING = object()
+
+#: A model with at least this many optional fields converts them on first read (see
+#: :func:`_install_lazy_fields`); smaller ones convert everything at once.
+LAZY_FIELDS = 6
+
+
+def _install_lazy_fields(cls: type[Any], fill: Hook) -> None:
+    """Give ``cls`` a ``__getattr__`` that converts its optional fields on first read.
+
+    The structurer stores only the identity fields and ``raw``; the other slots stay empty
+    until something reads one of them (an attribute, ``==``, ``repr``, ``pickle``,
+    ``attrs.asdict``: all go through attribute access), which finds the slot empty and
+    lands here: ``fill`` then converts every optional field from ``raw`` at once. Nothing
+    changes for the caller: optional fields never raise (an unconvertible value is None),
+    so converting them later cannot turn a success into a failure; only the work moves
+    to where it is needed (a list walked for its slugs never pays for the rest). Instances
+    built with ``__init__`` have every slot set and never get here.
+    """
+    names = frozenset(f.name for f in attrs.fields(cls))
+    raw_of = _slot_getter(cls, "raw")
+
+    def __getattr__(self: Any, name: str) -> Any:
+        if name in names:
+            try:
+                raw = raw_of(self)
+            except AttributeError:
+                raw = None
+            if raw is not None and name != "raw":
+                fill(self, raw)
+                return object.__getattribute__(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    cls.__getattr__ = __getattr__  # type: ignore[attr-defined]
+
+
+def _slot_getter(cls: type[Any], name: str) -> Callable[[Any], Any]:
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            descriptor = vars(klass)[name]
+            return lambda obj: descriptor.__get__(obj, klass)
+    raise TypeError(f"{cls.__name__}.{name} is not a slot")
 
 
 def _default_expr(field: "attrs.Attribute[Any]", index: int, ns: dict[str, Any]) -> str:
