@@ -2,7 +2,7 @@
 
 ::
 
-    SentryError                      base of everything below
+    SentryError                      base of everything below; all have method, route, url
     ├── ConfigurationError           bad client set-up (no token, bad base URL); also a ValueError
     ├── TransportError               no usable HTTP answer: connection, timeout, TLS
     ├── DecodeError                  an answer came, but its body is not the JSON expected
@@ -27,10 +27,6 @@ route and status, and say what to check; they are built from route templates, UR
 bodies only, and the session redacts the token from them before they are raised (a server may
 echo it). No error keeps an aiohttp exception (whose request carries the Authorization
 header) as its cause or context. Every error survives ``pickle`` with its attributes.
-
-Every error has ``method``, ``route`` and ``url``: the request it is about (see
-:class:`SentryError`), declared there once; they are None only on errors raised without a
-request.
 """
 
 from __future__ import annotations
@@ -80,13 +76,8 @@ def _restore(cls: type[E], args: tuple[Any, ...], state: dict[str, Any]) -> E:
     return error
 
 
-class RequestContext(TypedDict):
-    """The request an error is about: the keywords every request error's constructor takes.
-
-    ``method`` is the HTTP method (``"GET"``), ``route`` the route template
-    (``"/organizations/{org}/"``, one per endpoint whatever the org) and ``url`` the full URL
-    sent (``"https://sentry.io/api/0/organizations/acme/"``).
-    """
+class _RequestContext(TypedDict):
+    """The keywords naming its request that every request error's constructor takes."""
 
     method: str
     route: str
@@ -96,13 +87,14 @@ class RequestContext(TypedDict):
 class SentryError(Exception):
     """Base class of every error raised by sentry_async.
 
-    ``method``, ``route`` and ``url`` (see :class:`RequestContext`) name the request the error
-    is about, so ``except SentryError as e: log(e.method, e.route)`` works for every error.
-    The errors a request raises (``TransportError``, ``DecodeError``, ``AmbiguousWriteError``,
-    ``APIError`` and their subclasses) always have all three, typed ``str``. On the others
-    they are ``str | None``: None where no request was involved (``ConfigurationError``, a
-    closed client); a ``PaginationError`` names the list's method, route and URL (its URL is
-    None when it refuses a caller's cursor before any request).
+    ``method`` (``"GET"``), ``route`` (the template, ``"/organizations/{org}/"``) and ``url``
+    (the full URL sent) name the request the error is about, the same way on every error:
+    ``except SentryError as e: log(e.method, e.route)``. The errors a request raises
+    (``TransportError``, ``DecodeError``, ``AmbiguousWriteError``, ``APIError`` and their
+    subclasses) always have all three, typed ``str``. Elsewhere they are ``str | None``: None
+    where no request was involved (``ConfigurationError``, a closed client); a
+    ``PaginationError`` names the list's method, route and URL (the URL is None when it
+    refuses a caller's cursor before any request).
     """
 
     def __init__(
@@ -147,7 +139,7 @@ class TransportError(_RequestError):
     ``"tls"``, ``"timeout"`` or ``"connection lost"``.
     """
 
-    def __init__(self, message: str, *, reason: str, **context: Unpack[RequestContext]) -> None:
+    def __init__(self, message: str, *, reason: str, **context: Unpack[_RequestContext]) -> None:
         super().__init__(message, **context)
         self.reason = reason
 
@@ -167,7 +159,7 @@ class DecodeError(_RequestError):
         status: int,
         snippet: str,
         content_type: str = "",
-        **context: Unpack[RequestContext],
+        **context: Unpack[_RequestContext],
     ) -> None:
         super().__init__(message, **context)
         self.status = status
@@ -207,7 +199,7 @@ class UndecodableItemsError(DecodeError):
         items: list[Any],
         reasons: list[str],
         next_cursor: str | None,
-        **context: Unpack[RequestContext],
+        **context: Unpack[_RequestContext],
     ) -> None:
         super().__init__(message, status=status, snippet="", **context)
         self.items = items
@@ -246,7 +238,7 @@ class APIError(_RequestError):
         status: int,
         detail: Any,
         body: Any,
-        **context: Unpack[RequestContext],
+        **context: Unpack[_RequestContext],
     ) -> None:
         super().__init__(message, **context)
         self.status = status

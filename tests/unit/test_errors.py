@@ -16,7 +16,6 @@ from sentry_async.errors import (
     PaginationError,
     RateLimited,
     RedirectRefused,
-    RequestContext,
     ResourceMoved,
     ResponseTooLarge,
     SentryError,
@@ -25,6 +24,7 @@ from sentry_async.errors import (
     error_from_response,
     redact,
 )
+from sentry_async.errors import _RequestContext as RequestContext
 from sentry_async.stores import RateLimitStoreError
 from sentry_async.webhooks import WebhookVerificationError
 
