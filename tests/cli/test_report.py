@@ -11,12 +11,14 @@ import attrs
 from rich.console import Console
 
 from sentry_async.cli._findings import Finding
+from sentry_async.cli._html import render_html
 from sentry_async.cli._model import (
     CHECKED,
     NOT_AVAILABLE,
     ORG_SECTIONS,
     AuditData,
     Check,
+    ProjectAudit,
 )
 from sentry_async.cli._report import (
     CSV_COLUMNS,
@@ -29,6 +31,17 @@ from sentry_async.cli._report import (
 )
 from sentry_async.cli._richui import print_summary
 from sentry_async.cli._table import render_plain
+from sentry_async.models import (
+    ClientKey,
+    Member,
+    Organization,
+    Project,
+    RelayUsage,
+    Repository,
+    SentryAppInstallation,
+    ServiceHook,
+    Team,
+)
 
 from .builders import hook, installation, key, member, org, project, relay, repo
 from .helpers import ESC, parse_csv, parse_markdown
@@ -358,10 +371,78 @@ def test_rich_summary_renders_the_same_rules() -> None:
     assert "Sentry audit of Acme | Corp (acme)" in text
 
 
+def _every_rendering(report: Report) -> dict[str, str]:
+    return {
+        "json": render_json(report),
+        "csv": render_csv(report),
+        "markdown": render_markdown(report),
+        "html": render_html(report),
+        "plain": render_plain(report),
+        "rich": _rich_text(report),
+    }
+
+
 def test_secrets_never_enter_the_report() -> None:
-    # Records carry no secrets by construction; the rendered report holds no "secret" key.
-    report = build_report(data(), now=NOW)
-    assert "secret" not in render_json(report)
+    # The audit holds the library's models, secrets included (a key's secret and DSN, a
+    # hook's signing secret, an invite link, each also in ``raw``); no format shows one.
+    gathered = data()
+    key_secret, hook_secret, invite = "KEYSECRET0a1b2c", "HOOKSECRET3d4e5f", "INVITETOKEN6a7b"
+    assert gathered.projects is not None and gathered.members is not None
+    gathered.projects[0] = replace(
+        gathered.projects[0],
+        keys=(key("k9", "Leaky", secret=key_secret),),
+        hooks=(hook("h9", "https://hooks.example/z", secret=hook_secret),),
+    )
+    gathered.members.append(
+        member(
+            "12",
+            "new@acme.example",
+            pending=True,
+            invite_link=f"https://sentry.example/accept/12/{invite}/",
+        )
+    )
+    for fmt, text in _every_rendering(build_report(gathered, now=NOW)).items():
+        for secret in (key_secret, hook_secret, invite):
+            assert secret not in text, (fmt, secret)
+        assert '"secret"' not in text and "dsn" not in text.lower(), fmt
+
+
+def test_models_with_only_their_identity_render_in_every_format() -> None:
+    # Lenient: every field the rules and renderers read may be None.
+    gathered = AuditData(
+        org_slug="acme",
+        stats_period="14d",
+        org=Organization(id="1", slug="acme"),
+        members=[Member(id="1"), Member(id="2", pending=True)],
+        projects=[
+            ProjectAudit(
+                Project(id="1", slug="web"),
+                audited=True,
+                keys=(ClientKey(id="k"),),
+                hooks=(ServiceHook(id="h"),),
+                event_series=(),
+            )
+        ],
+        teams=[Team(id="1", slug="t")],
+        repos=[Repository(id="r")],
+        installations=[SentryAppInstallation(uuid="u", status="pending")],
+        relays=[RelayUsage(relay_id="relay")],
+        sections={name: Check(CHECKED) for name in ORG_SECTIONS},
+    )
+    report = build_report(gathered, now=NOW)
+    assert [(f.rule, f.subject) for f in report.findings] == [
+        ("key-without-rate-limit", "web/key:k"),  # unknown activity counts as active
+        ("project-never-received-event", "web"),
+        ("installation-pending", "app:"),  # no app named: still reported
+    ]
+    parsed = json.loads(_every_rendering(report)["json"])
+    assert parsed["projects"][0]["keys"] == [
+        {"id": "k", "label": "", "is_active": True, "rate_limit": None}
+    ]
+    assert parsed["projects"][0]["hooks"] == [{"id": "h", "url": "", "status": None, "events": []}]
+    assert parsed["members"][0]["email"] == "" and parsed["members"][0]["pending"] is True
+    assert parsed["repositories"][0]["name"] == "r"
+    assert parsed["org"]["name"] == "acme"
 
 
 def test_the_terminal_summary_drops_bidi_and_control_characters() -> None:
