@@ -1,6 +1,6 @@
 """The audit's rules: pure functions from gathered models to findings an admin acts on.
 
-No I/O and no clock: "now" is passed in. Each rule looks at one kind of record and skips
+No I/O and no clock: "now" is passed in. Each rule looks at one kind of model and skips
 what was not gathered (None), so a partial audit still yields sound findings.
 
 =================================  ========  =============================================
