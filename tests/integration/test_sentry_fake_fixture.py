@@ -17,8 +17,7 @@ from typing import Any
 import pytest
 
 from sentry_async import SentryClient
-from sentry_async.testing import FakeOrg, RateLimitConfig
-from sentry_async.testing.pytest_plugin import SentryFake
+from sentry_async.testing import FakeOrg, RateLimitConfig, SentryFake
 
 from .conftest import NOW
 
