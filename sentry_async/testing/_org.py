@@ -6,6 +6,7 @@ import bisect
 import secrets
 import time
 from collections.abc import Iterable, Sequence
+
 from ._generate import ChildrenOfSeed, generate
 from ._records import (
     ClientKey,
