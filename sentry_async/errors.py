@@ -2,7 +2,7 @@
 
 ::
 
-    SentryError                      base of everything below
+    SentryError                      base of everything below; all have method, route, url
     ├── ConfigurationError           bad client set-up (no token, bad base URL); also a ValueError
     ├── TransportError               no usable HTTP answer: connection, timeout, TLS
     ├── DecodeError                  an answer came, but its body is not the JSON expected
@@ -31,9 +31,11 @@ header) as its cause or context. Every error survives ``pickle`` with its attrib
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from .ratelimit import RateSnapshot
 
 __all__ = [
@@ -74,8 +76,38 @@ def _restore(cls: type[E], args: tuple[Any, ...], state: dict[str, Any]) -> E:
     return error
 
 
+class _RequestContext(TypedDict):
+    """The keywords naming its request that every request error's constructor takes."""
+
+    method: str
+    route: str
+    url: str
+
+
 class SentryError(Exception):
-    """Base class of every error raised by sentry_async."""
+    """Base class of every error raised by sentry_async.
+
+    ``method`` (``"GET"``), ``route`` (the template, ``"/organizations/{org}/"``) and ``url``
+    (the full URL sent) name the request the error is about, the same way on every error:
+    ``except SentryError as e: log(e.method, e.route)``. The errors a request raises
+    (``TransportError``, ``DecodeError``, ``AmbiguousWriteError``, ``APIError`` and their
+    subclasses) always have all three, typed ``str``. Elsewhere they are ``str | None``: None
+    where no request was involved (``ConfigurationError``, a closed client); a
+    ``PaginationError`` names the list's method, route and URL (the URL is None when it
+    refuses a caller's cursor before any request).
+    """
+
+    def __init__(
+        self,
+        *args: object,
+        method: str | None = None,
+        route: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        super().__init__(*args)
+        self.method = method
+        self.route = route
+        self.url = url
 
     def __reduce__(self) -> Any:
         # Exception's own pickling calls cls(*args), which keyword-only attributes break:
@@ -87,18 +119,28 @@ class ConfigurationError(SentryError, ValueError):
     """The client was set up wrongly (for example: no token anywhere)."""
 
 
-class TransportError(SentryError):
+class _RequestError(SentryError):
+    """An error a request raised: its ``method``, ``route`` and ``url`` are always known."""
+
+    # Narrowed from the base's ``str | None``: these errors are never raised without a request.
+    method: str
+    route: str
+    url: str
+
+    def __init__(self, message: str, *, method: str, route: str, url: str) -> None:
+        # Required here, so a request error built without its context fails at run time too.
+        super().__init__(message, method=method, route=route, url=url)
+
+
+class TransportError(_RequestError):
     """No usable HTTP answer: the connection failed, timed out or broke mid-answer.
 
     ``reason`` is one of ``"connect"`` (nothing was sent: refused, DNS, connect timeout),
     ``"tls"``, ``"timeout"`` or ``"connection lost"``.
     """
 
-    def __init__(self, message: str, *, method: str, route: str, url: str, reason: str) -> None:
-        super().__init__(message)
-        self.method = method
-        self.route = route
-        self.url = url
+    def __init__(self, message: str, *, reason: str, **context: Unpack[_RequestContext]) -> None:
+        super().__init__(message, **context)
         self.reason = reason
 
     @property
@@ -107,24 +149,19 @@ class TransportError(SentryError):
         return self.reason not in ("connect", "tls")
 
 
-class DecodeError(SentryError):
+class DecodeError(_RequestError):
     """The server answered, but the body is not the JSON (or the shape) that was expected."""
 
     def __init__(
         self,
         message: str,
         *,
-        method: str,
-        route: str,
-        url: str,
         status: int,
         snippet: str,
         content_type: str = "",
+        **context: Unpack[_RequestContext],
     ) -> None:
-        super().__init__(message)
-        self.method = method
-        self.route = route
-        self.url = url
+        super().__init__(message, **context)
         self.status = status
         self.snippet = snippet
         self.content_type = content_type
@@ -158,22 +195,20 @@ class UndecodableItemsError(DecodeError):
         self,
         message: str,
         *,
-        method: str,
-        route: str,
-        url: str,
         status: int,
         items: list[Any],
         reasons: list[str],
         next_cursor: str | None,
+        **context: Unpack[_RequestContext],
     ) -> None:
-        super().__init__(message, method=method, route=route, url=url, status=status, snippet="")
+        super().__init__(message, status=status, snippet="", **context)
         self.items = items
         self.reasons = reasons
         self.next_cursor = next_cursor
         self.collected: list[Any] = []
 
 
-class AmbiguousWriteError(SentryError):
+class AmbiguousWriteError(_RequestError):
     """A write (POST/PATCH) was sent and no clear answer came back.
 
     The server may or may not have applied it, so it is never re-sent automatically: check
@@ -181,18 +216,12 @@ class AmbiguousWriteError(SentryError):
     The underlying failure is ``__cause__``.
     """
 
-    def __init__(self, message: str, *, method: str, route: str, url: str) -> None:
-        super().__init__(message)
-        self.method = method
-        self.route = route
-        self.url = url
-
 
 class PaginationError(SentryError):
     """The server's pagination cannot be followed safely (for example, a cursor repeated)."""
 
 
-class APIError(SentryError):
+class APIError(_RequestError):
     """The server answered with an error status.
 
     ``detail`` is the JSON ``detail`` field when there is one (a string, list or object),
@@ -209,17 +238,12 @@ class APIError(SentryError):
         status: int,
         detail: Any,
         body: Any,
-        method: str,
-        route: str,
-        url: str,
+        **context: Unpack[_RequestContext],
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, **context)
         self.status = status
         self.detail = detail
         self.body = body
-        self.method = method
-        self.route = route
-        self.url = url
 
 
 class BadRequest(APIError):

@@ -196,7 +196,10 @@ class Paginator(Generic[T]):
                 if cursor in seen:
                     raise PaginationError(
                         f"{self._route.key}: the server sent cursor {cursor!r} a second time; "
-                        "stopped instead of looping forever (the pages so far were delivered)"
+                        "stopped instead of looping forever (the pages so far were delivered)",
+                        method=self._route.method,
+                        route=self._route.template,
+                        url=answer.url,
                     )
                 seen.add(cursor)
                 if ahead is not None:

@@ -30,6 +30,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
+import attrs
+
 from sentry_async import (
     APIError,
     Forbidden,
@@ -42,17 +44,7 @@ from sentry_async import (
     fan_out,
     gather_bounded,
 )
-from sentry_async.models import (
-    ClientKey,
-    Member,
-    Organization,
-    Project,
-    RelayUsage,
-    Repository,
-    SentryAppInstallation,
-    ServiceHook,
-    Team,
-)
+from sentry_async.models import ClientKey, Organization, Project, ServiceHook
 from sentry_async.pagination import Paginator
 
 from ._model import (
@@ -63,15 +55,8 @@ from ._model import (
     SCOPES,
     AuditData,
     Check,
-    HookInfo,
-    InstallationInfo,
-    KeyInfo,
-    MemberInfo,
-    OrgInfo,
-    ProjectInfo,
-    RelayInfo,
-    RepoInfo,
-    TeamInfo,
+    ProjectAudit,
+    member_pending,
 )
 from ._progress import Progress
 
@@ -159,106 +144,6 @@ async def collect_all(make: Callable[[str | None], Paginator[Any]]) -> Listed:
     return out
 
 
-# --------------------------------------------------------------------------- model → record
-
-
-def org_info(org: Organization) -> OrgInfo:
-    require = org.raw.get("require2FA")
-    provider = org.raw.get("hasAuthProvider")
-    return OrgInfo(
-        slug=org.slug,
-        name=org.name or org.slug,
-        id=org.id,
-        require_2fa=require if isinstance(require, bool) else None,
-        has_auth_provider=provider if isinstance(provider, bool) else None,
-    )
-
-
-def member_info(member: Member) -> MemberInfo:
-    user = member.user
-    # Read from the raw user: a user object that failed to decode still says has2fa.
-    raw_user = member.raw.get("user")
-    has_2fa = None
-    if isinstance(raw_user, dict) and isinstance(raw_user.get("has2fa"), bool):
-        has_2fa = raw_user["has2fa"]
-    sso = (member.flags or {}).get("sso:linked")
-    return MemberInfo(
-        id=member.id,
-        email=member.email or "",
-        name=member.name,
-        role=member.role or "",
-        pending=member.pending if member.pending is not None else raw_user is None,
-        invite_status=member.invite_status,
-        date_created=member.date_created,
-        has_2fa=has_2fa,
-        sso_linked=sso if isinstance(sso, bool) else None,
-        last_active=user.last_active if user is not None else None,
-    )
-
-
-def key_info(key: ClientKey) -> KeyInfo:
-    limit = key.rate_limit
-    return KeyInfo(
-        id=key.id,
-        label=key.label or key.name or "",
-        is_active=key.is_active is not False,  # Sentry always sends it; unknown = active
-        rate_limit_count=limit.count if limit is not None else None,
-        rate_limit_window=limit.window if limit is not None else None,
-    )
-
-
-def hook_info(hook: ServiceHook) -> HookInfo:
-    return HookInfo(
-        id=hook.id, url=hook.url or "", status=hook.status, events=tuple(hook.events or ())
-    )
-
-
-def project_info(project: Project, keys: tuple[KeyInfo, ...] | None) -> ProjectInfo:
-    teams: tuple[str, ...] | None = None
-    if project.teams is not None:
-        teams = tuple(t.slug for t in project.teams)
-    elif project.team is not None:
-        teams = (project.team.slug,)
-    elif "team" in project.raw:  # Sentry said: no team
-        teams = ()
-    return ProjectInfo(
-        id=project.id,
-        slug=project.slug,
-        name=project.name or project.slug,
-        platform=project.platform,
-        team=project.team.slug if project.team is not None else None,
-        date_created=project.date_created,
-        first_event=project.first_event,
-        keys=keys,
-        teams=teams,
-    )
-
-
-def team_info(team: Team) -> TeamInfo:
-    return TeamInfo(id=team.id, slug=team.slug, name=team.name, member_count=team.member_count)
-
-
-def repo_info(repo: Repository) -> RepoInfo:
-    provider = (repo.provider.name or repo.provider.id) if repo.provider is not None else None
-    return RepoInfo(
-        id=repo.id, name=repo.name or repo.id, provider=provider, status=repo.status, url=repo.url
-    )
-
-
-def installation_info(inst: SentryAppInstallation) -> InstallationInfo:
-    app = inst.app.slug if inst.app is not None else None
-    return InstallationInfo(uuid=inst.uuid, app=app or "", status=inst.status or "")
-
-
-def relay_info(relay: RelayUsage) -> RelayInfo:
-    return RelayInfo(
-        relay_id=relay.relay_id,
-        version=relay.version,
-        first_seen=relay.first_seen,
-        last_seen=relay.last_seen,
-    )
-
-
 def period_seconds(period: str) -> int:
     """``14d`` → seconds; also ``12h``, ``2w``, ``90m``. Raises ValueError otherwise."""
     text = period.strip().lower()
@@ -293,7 +178,7 @@ class Collector:
         self.data = AuditData(org_slug=org, stats_period=stats_period)
         self._period = period_seconds(stats_period)
         self._now = now
-        self._keys: dict[str, list[KeyInfo]] = defaultdict(list)
+        self._keys: dict[str, list[ClientKey]] = defaultdict(list)
         self._projects: list[Project] = []
         self._until = 0.0
 
@@ -301,7 +186,7 @@ class Collector:
         client, org, data = self.client, self.org, self.data
         self.progress.status(f"reading organization {org!r}")
         organization = await self.probe(client.organizations.get(org))
-        data.org = org_info(organization)
+        data.org = organization
         data.sections["organization"] = Check(CHECKED)
         data.region = await self._region()
         # Requests keep using the caller's slug: a slug from the answer is never put in a
@@ -321,7 +206,7 @@ class Collector:
         await gather_bounded(_call, steps, concurrency=len(steps))
         if data.sections["projects"].read:
             data.projects = [
-                project_info(p, self._keys_of(p) if data.keys_listed else None)
+                ProjectAudit(p, keys=self._keys_of(p) if data.keys_listed else None)
                 for p in self._projects
             ]
         self.progress.status(self._found())
@@ -387,7 +272,7 @@ class Collector:
         )
         if data.members is None:
             return f"found {projects}; members not readable"
-        pending = sum(1 for m in data.members if m.pending)
+        pending = sum(1 for m in data.members if member_pending(m))
         return (
             f"found {projects} and {plural(len(data.members) - pending, 'member')} "
             f"(+ {plural(pending, 'pending invitation')}, counted apart)"
@@ -399,7 +284,7 @@ class Collector:
         org = self.org
         found = await self._optional("members", lambda c: self.client.members.list(org, cursor=c))
         if found is not None:
-            self.data.members = [member_info(m) for m in found]
+            self.data.members = list(found)
 
     async def _list_projects(self) -> None:
         org = self.org
@@ -412,7 +297,7 @@ class Collector:
         found = await self._optional("teams", lambda c: self.client.teams.list(org, cursor=c))
         if found is None:
             return
-        teams = [team_info(t) for t in found]
+        teams = list(found)
         unknown = [n for n, t in enumerate(teams) if t.member_count is None]
 
         async def count(n: int) -> None:
@@ -424,7 +309,7 @@ class Collector:
                 if is_fatal(exc):
                     raise
                 return  # the count stays unknown: no finding either way
-            teams[n] = replace(team, member_count=len(first))
+            teams[n] = attrs.evolve(team, member_count=len(first))
 
         await gather_bounded(count, unknown, concurrency=min(self.concurrency, 5))
         self.data.teams = teams
@@ -437,7 +322,7 @@ class Collector:
         if keys is None:
             return
         for key in keys:
-            self._keys[str(key.project_id)].append(key_info(key))
+            self._keys[str(key.project_id)].append(key)
         self.data.keys_listed = True
 
     async def _list_repos(self) -> None:
@@ -446,7 +331,7 @@ class Collector:
             "repositories", lambda c: self.client.organizations.list_repos(org, cursor=c)
         )
         if repos is not None:
-            self.data.repos = [repo_info(r) for r in repos]
+            self.data.repos = list(repos)
 
     async def _list_installations(self) -> None:
         org = self.org
@@ -455,7 +340,7 @@ class Collector:
             lambda c: self.client.integrations.list_installations(org, cursor=c),
         )
         if found is not None:
-            self.data.installations = [installation_info(i) for i in found]
+            self.data.installations = list(found)
 
     async def _list_relays(self) -> None:
         org = self.org
@@ -463,7 +348,7 @@ class Collector:
             "relays", lambda c: self.client.organizations.list_relay_usage(org)
         )
         if relays is not None:
-            self.data.relays = [relay_info(r) for r in relays]
+            self.data.relays = list(relays)
 
     async def _optional(
         self, what: str, make: Callable[[str | None], Paginator[Any]]
@@ -484,7 +369,7 @@ class Collector:
         self.data.sections[what] = read_check(found)
         return found
 
-    def _keys_of(self, project: Project) -> tuple[KeyInfo, ...]:
+    def _keys_of(self, project: Project) -> tuple[ClientKey, ...]:
         return tuple(self._keys.get(project.id, ()))
 
     # -- per project ------------------------------------------------------------------------
@@ -493,7 +378,7 @@ class Collector:
         if self.data.projects is None:
             return
         projects = self.data.projects
-        by_id = {p.id: n for n, p in enumerate(projects)}
+        by_id = {p.project.id: n for n, p in enumerate(projects)}
         self._until = self._now()
         self.progress.start("projects", len(projects))
         try:
@@ -501,12 +386,12 @@ class Collector:
                 self._audit_project, projects, concurrency=self.concurrency
             ) as results:
                 async for project, audited in results:
-                    projects[by_id[project.id]] = audited
+                    projects[by_id[project.project.id]] = audited
                     self.progress.advance()
         finally:
             self.progress.stop()
 
-    async def _audit_project(self, project: ProjectInfo) -> ProjectInfo:
+    async def _audit_project(self, project: ProjectAudit) -> ProjectAudit:
         errors: list[str] = []
         checks: dict[str, Check] = {}
 
@@ -536,7 +421,7 @@ class Collector:
             # A bucket Sentry sent no count for (StatPoint.count None) counts as none seen.
             return tuple(point.count or 0 for point in points)
 
-        async def hooks() -> tuple[HookInfo, ...] | None:
+        async def hooks() -> tuple[ServiceHook, ...] | None:
             org, slug = self.org, project.slug
             try:
                 found = await collect_all(
@@ -546,25 +431,16 @@ class Collector:
                 note("service_hooks", exc)
                 return None
             checks["service_hooks"] = read_check(found)
-            return tuple(hook_info(h) for h in found)
+            return tuple(found)
 
         series, hooked = await gather_bounded(_call, [events, hooks], concurrency=2)
-        return ProjectInfo(
-            id=project.id,
-            slug=project.slug,
-            name=project.name or project.slug,
-            platform=project.platform,
-            team=project.team,
-            date_created=project.date_created,
-            first_event=project.first_event,
-            teams=project.teams,
+        return replace(
+            project,
             audited=True,
-            events_in_period=sum(series) if series is not None else None,
-            keys=project.keys,
             hooks=hooked,
+            event_series=series,
             errors=tuple(errors),
             checks={name: checks[name] for name in PROJECT_CHECKS if name in checks},
-            event_series=series,
         )
 
 

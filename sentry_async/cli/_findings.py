@@ -1,6 +1,6 @@
-"""The audit's rules: pure functions from gathered records to findings an admin acts on.
+"""The audit's rules: pure functions from gathered models to findings an admin acts on.
 
-No I/O and no clock: "now" is passed in. Each rule looks at one kind of record and skips
+No I/O and no clock: "now" is passed in. Each rule looks at one kind of model and skips
 what was not gathered (None), so a partial audit still yields sound findings.
 
 =================================  ========  =============================================
@@ -34,7 +34,19 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from ._model import AuditData, MemberInfo, OrgInfo, ProjectInfo, TeamInfo
+from sentry_async.models import Member, Organization, Team
+
+from ._model import (
+    AuditData,
+    ProjectAudit,
+    installation_app,
+    key_active,
+    key_label,
+    key_rate_limit,
+    member_has_2fa,
+    member_pending,
+    project_teams,
+)
 
 __all__ = [
     "ACTIONS",
@@ -142,9 +154,10 @@ def _date(value: datetime) -> str:
 # --------------------------------------------------------------------------- projects
 
 
-def project_findings(project: ProjectInfo, *, period: str, now: datetime) -> list[Finding]:
+def project_findings(audit: ProjectAudit, *, period: str, now: datetime) -> list[Finding]:
     """Event flow, client keys and service hooks of one project."""
     found: list[Finding] = []
+    project = audit.project
     slug = project.slug
     if project.first_event is None:
         age = ""
@@ -159,7 +172,7 @@ def project_findings(project: ProjectInfo, *, period: str, now: datetime) -> lis
                 f"never received an event{age}: finish the SDK set-up or remove the project",
             )
         )
-    elif project.events_in_period == 0:
+    elif audit.events_in_period == 0:
         found.append(
             Finding(
                 "project-no-events-in-period",
@@ -169,7 +182,7 @@ def project_findings(project: ProjectInfo, *, period: str, now: datetime) -> lis
                 "check the SDK is still sending, or archive the project",
             )
         )
-    if project.teams is not None and not project.teams:
+    if project_teams(project) == ():
         found.append(
             Finding(
                 "project-without-team",
@@ -179,27 +192,28 @@ def project_findings(project: ProjectInfo, *, period: str, now: datetime) -> lis
                 "access reach nobody: add it to a team under Project Settings > Teams",
             )
         )
-    for key in project.keys or ():
-        if key.is_active and key.rate_limit_count is None:
+    for key in audit.keys or ():
+        if key_active(key) and key_rate_limit(key) is None:
+            name = key_label(key) or key.id
             found.append(
                 Finding(
                     "key-without-rate-limit",
                     "medium",
-                    f"{slug}/key:{key.label or key.id}",
-                    f"active client key {key.label or key.id!r} has no rate limit: one noisy "
+                    f"{slug}/key:{name}",
+                    f"active client key {name!r} has no rate limit: one noisy "
                     "client can use up the organization's quota; set one under Project "
                     "Settings > Client Keys",
                 )
             )
-    for hook in project.hooks or ():
-        subject = f"{slug}/hook:{hook.id}"
-        if hook.url.lower().startswith("http://"):
+    for hook in audit.hooks or ():
+        subject, url = f"{slug}/hook:{hook.id}", hook.url or ""
+        if url.lower().startswith("http://"):
             found.append(
                 Finding(
                     "hook-not-https",
                     "high",
                     subject,
-                    f"service hook sends event data over plain HTTP to {hook.url}: switch it "
+                    f"service hook sends event data over plain HTTP to {url}: switch it "
                     "to https://",
                 )
             )
@@ -209,7 +223,7 @@ def project_findings(project: ProjectInfo, *, period: str, now: datetime) -> lis
                     "hook-disabled",
                     "medium",
                     subject,
-                    f"service hook to {hook.url} is disabled, so nothing is delivered: fix the "
+                    f"service hook to {url} is disabled, so nothing is delivered: fix the "
                     "receiver and re-enable it, or delete it",
                 )
             )
@@ -220,13 +234,14 @@ def project_findings(project: ProjectInfo, *, period: str, now: datetime) -> lis
 
 
 def member_findings(
-    members: Iterable[MemberInfo], *, now: datetime, thresholds: Thresholds = DEFAULT_THRESHOLDS
+    members: Iterable[Member], *, now: datetime, thresholds: Thresholds = DEFAULT_THRESHOLDS
 ) -> list[Finding]:
     """Stale invitations and members without 2FA (only where Sentry reported the flag)."""
     found: list[Finding] = []
     limit = thresholds.stale_invite_days
     for member in members:
-        if member.pending:
+        email = member.email or ""
+        if member_pending(member):
             if member.date_created is None:
                 continue
             age = (now - member.date_created).total_seconds() / DAY
@@ -236,14 +251,14 @@ def member_findings(
                 f"invitation pending for {_days_text(int(age))} (sent "
                 f"{_date(member.date_created)}): resend it or revoke it"
             )
-            found.append(Finding("invite-stale", "low", member.email, message))
-        elif member.has_2fa is False:
+            found.append(Finding("invite-stale", "low", email, message))
+        elif member_has_2fa(member) is False:
             found.append(
                 Finding(
                     "member-without-2fa",
                     "medium",
-                    member.email,
-                    f"{member.role} has no two-factor authentication: ask them to enable it, "
+                    email,
+                    f"{member.role or ''} has no two-factor authentication: ask them to enable it, "
                     "or require 2FA for the organization",
                 )
             )
@@ -251,14 +266,14 @@ def member_findings(
 
 
 def owner_findings(
-    org_slug: str, members: Sequence[MemberInfo], *, thresholds: Thresholds = DEFAULT_THRESHOLDS
+    org_slug: str, members: Sequence[Member], *, thresholds: Thresholds = DEFAULT_THRESHOLDS
 ) -> list[Finding]:
     """One finding when the organization has more owners (joined or invited) than needed."""
     owners = [m for m in members if m.role == "owner"]
     if len(owners) <= thresholds.max_owners:
         return []
-    pending = sum(1 for m in owners if m.pending)
-    names = ", ".join(m.email + (" (invited)" if m.pending else "") for m in owners)
+    pending = sum(1 for m in owners if member_pending(m))
+    names = ", ".join((m.email or "") + (" (invited)" if member_pending(m) else "") for m in owners)
     invited = f" ({pending} of them invited)" if pending else ""
     return [
         Finding(
@@ -268,12 +283,12 @@ def owner_findings(
             f"{len(owners)} owners{invited}, more than the {thresholds.max_owners} needed: "
             f"owners can delete the organization and change billing; demote those who do "
             f"not need it (owners: {names})",
-            items=tuple(m.email for m in owners),
+            items=tuple(m.email or "" for m in owners),
         )
     ]
 
 
-def org_findings(org: OrgInfo) -> list[Finding]:
+def org_findings(org: Organization) -> list[Finding]:
     """Organization-wide settings."""
     if org.require_2fa is False:
         return [
@@ -288,7 +303,7 @@ def org_findings(org: OrgInfo) -> list[Finding]:
     return []
 
 
-def team_findings(teams: Iterable[TeamInfo]) -> list[Finding]:
+def team_findings(teams: Iterable[Team]) -> list[Finding]:
     """Teams with no members (only where Sentry gave the count)."""
     return [
         Finding(
@@ -308,7 +323,7 @@ def repo_findings(data: AuditData) -> list[Finding]:
         Finding(
             "repo-not-active",
             "info",
-            f"repo:{repo.name}",
+            f"repo:{repo.name or repo.id}",
             f"repository is {repo.status}: commits are no longer tracked; reconnect it or "
             "remove it",
         )
@@ -322,9 +337,9 @@ def installation_findings(data: AuditData) -> list[Finding]:
         Finding(
             "installation-pending",
             "info",
-            f"app:{inst.app}",
-            f"Sentry App {inst.app!r} was never fully installed (status {inst.status}): "
-            "finish or remove the installation",
+            f"app:{installation_app(inst)}",
+            f"Sentry App {installation_app(inst)!r} was never fully installed (status "
+            f"{inst.status}): finish or remove the installation",
         )
         for inst in data.installations or ()
         if inst.status == "pending"
@@ -371,8 +386,8 @@ def totals(data: AuditData, findings: Sequence[Finding]) -> dict[str, int]:
         "projects_never_received_event": rules["project-never-received-event"],
         "projects_no_events_in_period": rules["project-no-events-in-period"],
         "events_in_period": sum(p.events_in_period or 0 for p in projects),
-        "members": sum(1 for m in members if not m.pending),
-        "pending_invites": sum(1 for m in members if m.pending),
+        "members": sum(1 for m in members if not member_pending(m)),
+        "pending_invites": sum(1 for m in members if member_pending(m)),
         "stale_invites": rules["invite-stale"],
         "owners": sum(1 for m in members if m.role == "owner"),
         "members_without_2fa": rules["member-without-2fa"],

@@ -1,14 +1,30 @@
-"""What the audit gathers, as small plain records (no I/O, no library models).
+"""What the audit gathers: the library's own models, plus what has no model (no I/O).
 
-The collector turns API models into these; the findings rules and the renderers read only
-these, so both are testable with hand-built values. Nothing secret is kept: client key
-secrets, DSNs and hook secrets never enter a record.
+The collector stores the models it reads (:class:`Organization`, :class:`Member`,
+:class:`ClientKey`...) as they are; the findings rules and the renderers read them, so both
+are testable with hand-built models (only identity fields are required). This module adds
+only what the library has no model for: per-section :class:`Check` states, the per-project
+facts of :class:`ProjectAudit`, the :class:`AuditData` container, and a few lenient
+readings of model fields. Secrets (client key secrets and DSNs, hook secrets, invite
+links) stay in memory only: the report picks the fields it shows, never a secret.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+
+from sentry_async.models import (
+    ClientKey,
+    ClientKeyRateLimit,
+    Member,
+    Organization,
+    Project,
+    RelayUsage,
+    Repository,
+    SentryAppInstallation,
+    ServiceHook,
+    Team,
+)
 
 __all__ = [
     "CHECKED",
@@ -20,15 +36,16 @@ __all__ = [
     "SCOPES",
     "AuditData",
     "Check",
-    "HookInfo",
-    "InstallationInfo",
-    "KeyInfo",
-    "MemberInfo",
-    "OrgInfo",
-    "ProjectInfo",
-    "RelayInfo",
-    "RepoInfo",
-    "TeamInfo",
+    "ProjectAudit",
+    "installation_app",
+    "key_active",
+    "key_label",
+    "key_rate_limit",
+    "member_has_2fa",
+    "member_pending",
+    "member_sso_linked",
+    "project_teams",
+    "repo_provider",
 ]
 
 
@@ -87,121 +104,96 @@ class Check:
 
 
 @dataclass(frozen=True)
-class OrgInfo:
-    """The organization audited."""
-
-    slug: str
-    name: str
-    id: str
-    #: None when the answer did not say (then no 2FA finding is made at org level).
-    require_2fa: bool | None = None
-    has_auth_provider: bool | None = None
-
-
-@dataclass(frozen=True)
-class KeyInfo:
-    """A client key (DSN), without its secret."""
-
-    id: str
-    label: str
-    is_active: bool
-    #: Events allowed per ``rate_limit_window`` seconds; None: no rate limit.
-    rate_limit_count: int | None = None
-    rate_limit_window: int | None = None
-
-
-@dataclass(frozen=True)
-class HookInfo:
-    """A project service hook, without its secret."""
-
-    id: str
-    url: str
-    status: str | None
-    events: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ProjectInfo:
-    """One project and what was learned about it.
+class ProjectAudit:
+    """One project (the library's :class:`Project`) and what the audit learned about it.
 
     ``audited`` is False when the per-project calls did not run (an interrupted audit);
-    then ``events_in_period`` and ``hooks`` are None. ``hooks`` is also None when the
-    project cannot list hooks (no ``servicehooks`` feature: 403/404). ``keys`` is None when
-    the organization's client keys could not be listed. ``checks`` records, per check
+    then ``event_series`` and ``hooks`` are None. ``hooks`` is also None when the project
+    cannot list hooks (no ``servicehooks`` feature: 403/404). ``keys`` is None when the
+    organization's client keys could not be listed. ``checks`` records, per check
     (``event_stats``, ``service_hooks``), whether it was read and why not.
-    ``event_series`` holds the received events per stats bucket, oldest first.
+    ``event_series`` holds the received events per stats bucket, oldest first. Keys and
+    hooks keep their secrets in memory (the library's models); the report never shows them.
     """
 
-    id: str
-    slug: str
-    name: str
-    platform: str | None
-    team: str | None
-    date_created: datetime | None
-    first_event: datetime | None
+    project: Project
     audited: bool = False
-    events_in_period: int | None = None
-    keys: tuple[KeyInfo, ...] | None = None
-    hooks: tuple[HookInfo, ...] | None = None
-    errors: tuple[str, ...] = ()
-    checks: dict[str, Check] = field(default_factory=dict)
+    keys: tuple[ClientKey, ...] | None = None
+    hooks: tuple[ServiceHook, ...] | None = None
     event_series: tuple[int, ...] | None = None
-    #: Slugs of the teams with access to the project; None when the answer did not say.
-    teams: tuple[str, ...] | None = None
+    checks: dict[str, Check] = field(default_factory=dict)
+    errors: tuple[str, ...] = ()
+
+    @property
+    def slug(self) -> str:
+        return self.project.slug
+
+    @property
+    def events_in_period(self) -> int | None:
+        """Events received over the stats period; None when the stats were not read."""
+        return sum(self.event_series) if self.event_series is not None else None
 
 
-@dataclass(frozen=True)
-class TeamInfo:
-    """A team: ``member_count`` is None when Sentry did not say."""
-
-    id: str
-    slug: str
-    name: str | None
-    member_count: int | None
+# --------------------------------------------------------------------------- readings
+# What the audit reads off a library model where the model alone does not say it plainly.
 
 
-@dataclass(frozen=True)
-class MemberInfo:
-    """A member or pending invitation.
-
-    ``has_2fa`` and ``sso_linked`` are None when Sentry did not say (pending invites have
-    no account; some tokens see less).
-    """
-
-    id: str
-    email: str
-    name: str | None
-    role: str
-    pending: bool
-    invite_status: str | None
-    date_created: datetime | None
-    has_2fa: bool | None = None
-    sso_linked: bool | None = None
-    last_active: datetime | None = None
+def member_pending(member: Member) -> bool:
+    """A pending invitation; when Sentry leaves ``pending`` out, one without a user."""
+    if member.pending is not None:
+        return member.pending
+    return member.user is None and member.raw.get("user") is None
 
 
-@dataclass(frozen=True)
-class RepoInfo:
-    id: str
-    name: str
-    provider: str | None
-    status: str | None
-    url: str | None = None
+def member_has_2fa(member: Member) -> bool | None:
+    """The member's 2FA, None when Sentry did not say. Read from the raw user when the user
+    object did not decode (it still says ``has2fa``)."""
+    if member.user is not None:
+        return member.user.has2fa
+    raw_user = member.raw.get("user")
+    if isinstance(raw_user, dict) and isinstance(raw_user.get("has2fa"), bool):
+        return bool(raw_user["has2fa"])
+    return None
 
 
-@dataclass(frozen=True)
-class InstallationInfo:
-    uuid: str
-    app: str
-    status: str
+def member_sso_linked(member: Member) -> bool | None:
+    linked = (member.flags or {}).get("sso:linked")
+    return linked if isinstance(linked, bool) else None
 
 
-@dataclass(frozen=True)
-class RelayInfo:
-    relay_id: str
-    version: str | None
-    first_seen: datetime | None
-    last_seen: datetime | None
+def key_label(key: ClientKey) -> str:
+    return key.label or key.name or ""
+
+
+def key_active(key: ClientKey) -> bool:
+    """Sentry always sends ``isActive``; unknown counts as active (the riskier reading)."""
+    return key.is_active is not False
+
+
+def key_rate_limit(key: ClientKey) -> ClientKeyRateLimit | None:
+    """The key's rate limit; None when it has none (or no count)."""
+    limit = key.rate_limit
+    return limit if limit is not None and limit.count is not None else None
+
+
+def project_teams(project: Project) -> tuple[str, ...] | None:
+    """Slugs of the teams with access; None when the answer did not say."""
+    if project.teams is not None:
+        return tuple(t.slug for t in project.teams)
+    if project.team is not None:
+        return (project.team.slug,)
+    if "team" in project.raw:  # Sentry said: no team
+        return ()
+    return None
+
+
+def repo_provider(repo: Repository) -> str | None:
+    provider = repo.provider
+    return (provider.name or provider.id) if provider is not None else None
+
+
+def installation_app(inst: SentryAppInstallation) -> str:
+    return (inst.app.slug if inst.app is not None else None) or ""
 
 
 @dataclass
@@ -216,13 +208,13 @@ class AuditData:
 
     org_slug: str
     stats_period: str
-    org: OrgInfo | None = None
-    members: list[MemberInfo] | None = None
-    projects: list[ProjectInfo] | None = None
-    repos: list[RepoInfo] | None = None
-    installations: list[InstallationInfo] | None = None
-    relays: list[RelayInfo] | None = None
-    teams: list[TeamInfo] | None = None
+    org: Organization | None = None
+    members: list[Member] | None = None
+    projects: list[ProjectAudit] | None = None
+    repos: list[Repository] | None = None
+    installations: list[SentryAppInstallation] | None = None
+    relays: list[RelayUsage] | None = None
+    teams: list[Team] | None = None
     #: The API host the organization is served from (its region), when known.
     region: str | None = None
     keys_listed: bool = False

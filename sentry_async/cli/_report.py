@@ -30,6 +30,15 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sentry_async import __version__
+from sentry_async.models import (
+    ClientKey,
+    Member,
+    RelayUsage,
+    Repository,
+    SentryAppInstallation,
+    ServiceHook,
+    Team,
+)
 
 from ._findings import DEFAULT_THRESHOLDS, RULE_SEVERITY, Finding, Thresholds, evaluate, totals
 from ._model import (
@@ -42,14 +51,16 @@ from ._model import (
     SCOPES,
     AuditData,
     Check,
-    HookInfo,
-    InstallationInfo,
-    KeyInfo,
-    MemberInfo,
-    ProjectInfo,
-    RelayInfo,
-    RepoInfo,
-    TeamInfo,
+    ProjectAudit,
+    installation_app,
+    key_active,
+    key_label,
+    key_rate_limit,
+    member_has_2fa,
+    member_pending,
+    member_sso_linked,
+    project_teams,
+    repo_provider,
 )
 
 __all__ = [
@@ -148,37 +159,49 @@ class Report:
         }
 
 
-# --------------------------------------------------------------------------- records → dicts
+# --------------------------------------------------------------------------- models → dicts
+# Each picks the fields the report shows: a secret (a key's secret and DSN, a hook's secret,
+# an invite link) or anything from ``raw`` is never among them.
 
 
-def _key(key: KeyInfo) -> dict[str, Any]:
-    limit = None
-    if key.rate_limit_count is not None:
-        limit = {"count": key.rate_limit_count, "window": key.rate_limit_window}
-    return {"id": key.id, "label": key.label, "is_active": key.is_active, "rate_limit": limit}
+def _key(key: ClientKey) -> dict[str, Any]:
+    limit = key_rate_limit(key)
+    shown = None if limit is None else {"count": limit.count, "window": limit.window}
+    return {
+        "id": key.id,
+        "label": key_label(key),
+        "is_active": key_active(key),
+        "rate_limit": shown,
+    }
 
 
-def _hook(hook: HookInfo) -> dict[str, Any]:
-    return {"id": hook.id, "url": hook.url, "status": hook.status, "events": list(hook.events)}
+def _hook(hook: ServiceHook) -> dict[str, Any]:
+    return {
+        "id": hook.id,
+        "url": hook.url or "",
+        "status": hook.status,
+        "events": list(hook.events or ()),
+    }
 
 
-def _project(project: ProjectInfo) -> dict[str, Any]:
+def _project(audit: ProjectAudit) -> dict[str, Any]:
+    project, teams = audit.project, project_teams(audit.project)
     return {
         "id": project.id,
         "slug": project.slug,
-        "name": project.name,
+        "name": project.name or project.slug,
         "platform": project.platform,
-        "team": project.team,
-        "teams": list(project.teams) if project.teams is not None else None,
+        "team": project.team.slug if project.team is not None else None,
+        "teams": list(teams) if teams is not None else None,
         "date_created": iso(project.date_created),
         "first_event": iso(project.first_event),
-        "audited": project.audited,
-        "events_in_period": project.events_in_period,
-        "keys": [_key(k) for k in project.keys] if project.keys is not None else None,
-        "hooks": [_hook(h) for h in project.hooks] if project.hooks is not None else None,
-        "event_series": list(project.event_series) if project.event_series is not None else None,
-        "checks": {name: _check(c) for name, c in project.checks.items()},
-        "errors": list(project.errors),
+        "audited": audit.audited,
+        "events_in_period": audit.events_in_period,
+        "keys": [_key(k) for k in audit.keys] if audit.keys is not None else None,
+        "hooks": [_hook(h) for h in audit.hooks] if audit.hooks is not None else None,
+        "event_series": list(audit.event_series) if audit.event_series is not None else None,
+        "checks": {name: _check(c) for name, c in audit.checks.items()},
+        "errors": list(audit.errors),
     }
 
 
@@ -341,44 +364,44 @@ def gaps(report_coverage: dict[str, dict[str, Any]]) -> list[str]:
     return lines
 
 
-def _member(member: MemberInfo, now: datetime) -> dict[str, Any]:
-    age = None
-    if member.pending and member.date_created is not None:
+def _member(member: Member, now: datetime) -> dict[str, Any]:
+    pending, age = member_pending(member), None
+    if pending and member.date_created is not None:
         age = int((now - member.date_created).total_seconds() // DAY)
     return {
         "id": member.id,
-        "email": member.email,
+        "email": member.email or "",
         "name": member.name,
-        "role": member.role,
-        "pending": member.pending,
+        "role": member.role or "",
+        "pending": pending,
         "invite_status": member.invite_status,
         "invite_age_days": age,
         "date_created": iso(member.date_created),
-        "has_2fa": member.has_2fa,
-        "sso_linked": member.sso_linked,
-        "last_active": iso(member.last_active),
+        "has_2fa": member_has_2fa(member),
+        "sso_linked": member_sso_linked(member),
+        "last_active": iso(member.user.last_active if member.user is not None else None),
     }
 
 
-def _repo(repo: RepoInfo) -> dict[str, Any]:
+def _repo(repo: Repository) -> dict[str, Any]:
     return {
         "id": repo.id,
-        "name": repo.name,
-        "provider": repo.provider,
+        "name": repo.name or repo.id,
+        "provider": repo_provider(repo),
         "status": repo.status,
         "url": repo.url,
     }
 
 
-def _team(team: TeamInfo) -> dict[str, Any]:
+def _team(team: Team) -> dict[str, Any]:
     return {"id": team.id, "slug": team.slug, "name": team.name, "member_count": team.member_count}
 
 
-def _installation(inst: InstallationInfo) -> dict[str, Any]:
-    return {"uuid": inst.uuid, "app": inst.app, "status": inst.status}
+def _installation(inst: SentryAppInstallation) -> dict[str, Any]:
+    return {"uuid": inst.uuid, "app": installation_app(inst), "status": inst.status or ""}
 
 
-def _relay(relay: RelayInfo) -> dict[str, Any]:
+def _relay(relay: RelayUsage) -> dict[str, Any]:
     return {
         "relay_id": relay.relay_id,
         "version": relay.version,
@@ -402,7 +425,7 @@ def build_report(
     if data.org is not None:
         org: dict[str, Any] = {
             "slug": data.org.slug,
-            "name": data.org.name,
+            "name": data.org.name or data.org.slug,
             "id": data.org.id,
             "require_2fa": data.org.require_2fa,
             "has_auth_provider": data.org.has_auth_provider,

@@ -108,7 +108,9 @@ class AllRegionsPaginator(Paginator[T]):
         raise PaginationError(
             f"{self._route.key}: the cursor {cursor!r} resumes region {name!r}, which is not "
             f"among the regions listed now ({', '.join(_label(r) for r in regions)}); start "
-            "again without a cursor"
+            "again without a cursor",
+            method=self._route.method,
+            route=self._route.template,
         )
 
 

@@ -9,80 +9,32 @@ counters to assert on::
         ...  # point a client at fake.url
         assert fake.counters.throttled == 0
 
-Run it standalone with ``python -m sentry_async.testing --help``.
+Run it standalone with ``python -m sentry_async.testing --help``; in pytest, the
+``sentry_fake`` fixture (``sentry_async.pytest_plugin``) yields a ``SentryFake``.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from ._counters import Counters, LoggedRequest
-    from ._faults import Fault, FaultKind, FaultPlan
-    from ._org import FakeOrg
-    from ._ratelimit import RateLimitConfig, RouteLimit
-    from ._records import (
-        ClientKey,
-        ExternalIssue,
-        Installation,
-        Member,
-        Project,
-        Relay,
-        Repo,
-        ServiceHook,
-        Team,
-    )
-    from ._records_issues import Deploy, Issue, IssueEvent, Release
-    from ._regions import FakeSentryRegions, LoopbackResolver
-    from ._server import FakeSentry
-    from ._thread import serve_in_thread
-
-# Exports are imported on first use: the pytest plugin lives in this package and is loaded by
-# every pytest session, which should not pay for aiohttp.web unless a test uses the fake.
-_WHERE = {
-    "Counters": "_counters",
-    "LoggedRequest": "_counters",
-    "Fault": "_faults",
-    "FaultKind": "_faults",
-    "FaultPlan": "_faults",
-    "FakeOrg": "_org",
-    "RateLimitConfig": "_ratelimit",
-    "RouteLimit": "_ratelimit",
-    "FakeSentry": "_server",
-    "FakeSentryRegions": "_regions",
-    "LoopbackResolver": "_regions",
-    "serve_in_thread": "_thread",
-    **dict.fromkeys(["Deploy", "Issue", "IssueEvent", "Release"], "_records_issues"),
-    **dict.fromkeys(
-        [
-            "ClientKey",
-            "ExternalIssue",
-            "Installation",
-            "Member",
-            "Project",
-            "Relay",
-            "Repo",
-            "ServiceHook",
-            "Team",
-        ],
-        "_records",
-    ),
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # cache: later lookups skip __getattr__
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
-
+from ._counters import Counters, LoggedRequest
+from ._faults import Fault, FaultKind, FaultPlan
+from ._fixture import SentryFake, open_sentry_fake
+from ._org import FakeOrg
+from ._ratelimit import RateLimitConfig, RouteLimit
+from ._records import (
+    ClientKey,
+    ExternalIssue,
+    Installation,
+    Member,
+    Project,
+    Relay,
+    Repo,
+    ServiceHook,
+    Team,
+)
+from ._records_issues import Deploy, Issue, IssueEvent, Release
+from ._regions import FakeSentryRegions, LoopbackResolver
+from ._server import FakeSentry
+from ._thread import serve_in_thread
 
 __all__ = [
     "ClientKey",
@@ -107,7 +59,9 @@ __all__ = [
     "Release",
     "Repo",
     "RouteLimit",
+    "SentryFake",
     "ServiceHook",
     "Team",
+    "open_sentry_fake",
     "serve_in_thread",
 ]

@@ -1,4 +1,4 @@
-"""Deterministic generation of a sized org, and the demo preset.
+"""Deterministic records of a sized org (``FakeOrg.generate`` and ``demo`` take them in).
 
 Audit findings are planted at fixed index patterns (not by chance), so every org big enough
 has them: projects that never received an event (index % 23 == 5), projects silent for over a
@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Callable
 
 import attrs
 
-from ._org import FakeOrg
 from ._records import (
     ClientKey,
+    ExternalIssue,
     Installation,
     Member,
     Project,
@@ -28,7 +29,7 @@ from ._records import (
 )
 from ._util import mix
 
-__all__ = ["demo_org", "generate_org"]
+__all__ = ["ChildrenOfSeed", "Generated", "generate"]
 
 DAY = 86400.0
 
@@ -55,94 +56,88 @@ _HOOK_EVENTS = (["event.alert"], ["event.created"], ["event.alert", "event.creat
 _APPS = ("issue-bridge", "pager-relay", "ticket-sync", "chat-notes", "deploy-board")
 
 
-def generate_org(
-    slug: str = "acme",
-    *,
-    name: str | None = None,
-    projects: int = 20,
-    members: int = 10,
-    teams: int | None = None,
-    repos: int = 3,
-    commits_per_repo: int = 40,
-    relays: int = 2,
-    installations: int = 2,
-    external_issues: int = 3,
-    seed: int = 0,
-    now: float | None = None,
-) -> FakeOrg:
-    """Build an org of the given size; the same arguments always give the same org.
+@attrs.frozen
+class Generated:
+    """What the generator makes for one org; ``FakeOrg.generate`` takes it in."""
 
-    ``teams`` defaults to one per 20 projects (at least 1, at most 50); ``external_issues`` is
-    per installation. ``now`` (epoch seconds, default: the current time) anchors all dates
-    so that "older than 30 days" findings stay true whenever the org is built.
+    teams: list[Team]
+    projects: list[Project]
+    children: ChildrenOfSeed
+    members: list[Member]
+    repos: list[Repo]
+    relays: list[Relay]
+    installations: list[Installation]
+
+
+@attrs.frozen
+class _Org:
+    """The org-wide inputs every record is derived from."""
+
+    slug: str
+    seed: int
+    now: float
+    new_id: Callable[[], str]
+
+
+def generate(
+    slug: str,
+    *,
+    seed: int,
+    now: float,
+    new_id: Callable[[], str],
+    projects: int,
+    members: int,
+    teams: int | None,
+    repos: int,
+    commits_per_repo: int,
+    relays: int,
+    installations: int,
+    external_issues: int,
+) -> Generated:
+    """The records of an org of the given size; the same arguments always give the same records.
+
+    ``new_id`` is the org's id counter (drawn in a fixed order); ``teams`` defaults to one per
+    20 projects (at least 1, at most 50); ``external_issues`` is per installation.
     """
     rng = random.Random(seed)
-    org = FakeOrg(slug, name, now=now, seed=seed)
+    org = _Org(slug, seed, now, new_id)
     team_count = teams if teams is not None else max(1, min(50, projects // 20))
     team_list = [_team(org, k) for k in range(team_count)]
-    org.extend_projects(_project(org, i, team_list) for i in range(projects))
-    org.children = _Children(seed, slug)
-    for j in range(members):
-        org.add_member(_member(org, rng, j, team_list))
-    for k in range(repos):
-        repo = _repo(org, rng, k, commits_per_repo)
-        org.repos[repo.id] = repo
-    org.relays.extend(_relay(org, rng) for _ in range(relays))
-    for k in range(installations):
-        inst = _installation(rng, k)
-        org.installations[inst.uuid] = inst
-        for n in range(external_issues):
-            org.add_external_issue(
-                inst,
-                issue_id=str(rng.randint(1_000_000, 9_999_999)),
-                web_url=f"https://{inst.app_slug}.example/issues/{n + 1}",
-                display_name=f"OPS#{100 + n}",
-            )
-    return org
-
-
-def demo_org(
-    *,
-    slug: str = "acme",
-    projects: int = 540,
-    members: int = 230,
-    seed: int = 2024,
-    now: float | None = None,
-) -> FakeOrg:
-    """The ``--demo`` org: realistic size, every audit finding present (see module doc);
-    it also has a team nobody belongs to (``legacy-ops``)."""
-    org = generate_org(
-        slug,
-        name="Acme Corporation",
-        projects=projects,
-        members=members,
-        teams=max(1, min(24, projects // 10)),
-        repos=14,
-        commits_per_repo=60,
-        relays=3,
-        installations=4,
-        external_issues=6,
-        seed=seed,
-        now=now,
+    project_list = [_project(org, i, team_list) for i in range(projects)]
+    member_list = [_member(org, rng, j, team_list) for j in range(members)]
+    repo_list = [_repo(org, rng, k, commits_per_repo) for k in range(repos)]
+    relay_list = [_relay(org, rng) for _ in range(relays)]
+    installation_list = [_installation(org, rng, k, external_issues) for k in range(installations)]
+    return Generated(
+        teams=team_list,
+        projects=project_list,
+        children=ChildrenOfSeed(seed, slug),
+        members=member_list,
+        repos=repo_list,
+        relays=relay_list,
+        installations=installation_list,
     )
-    org.add_team("legacy-ops", "Legacy Ops")  # planted: a team with no members
-    return org
 
 
 def _hex(rng: random.Random, bits: int = 128) -> str:  # for the few rng-built records
     return f"{rng.getrandbits(bits):0{bits // 4}x}"
 
 
-def _team(org: FakeOrg, k: int) -> Team:
+def _team(org: _Org, k: int) -> Team:
     word = _TEAM_WORDS[k % len(_TEAM_WORDS)]
     slug = word if k < len(_TEAM_WORDS) else f"{word}-{k // len(_TEAM_WORDS) + 1}"
-    return org.add_team(slug)
+    return Team(
+        id=org.new_id(),
+        slug=slug,
+        name=slug.replace("-", " ").title(),
+        date_created=org.now - 365 * DAY,
+    )
 
 
 _PROJECT_ID_BASE = 4_505_000_000
 
 
-def _project(org: FakeOrg, i: int, teams: list[Team]) -> Project:
+def _project(org: _Org, i: int, teams: list[Team]) -> Project:
     # One 64-bit hash per project, carved into fields: far cheaper than many rng calls
     # when an org holds 100,000 projects.
     h = mix(org.seed, i)
@@ -171,7 +166,7 @@ def _project(org: FakeOrg, i: int, teams: list[Team]) -> Project:
 
 
 @attrs.frozen
-class _Children:
+class ChildrenOfSeed:
     """Keys and hooks of generated projects, derived from (seed, project id) on first read."""
 
     seed: int
@@ -220,7 +215,7 @@ class _Children:
         ]
 
 
-def _member(org: FakeOrg, rng: random.Random, j: int, teams: list[Team]) -> Member:
+def _member(org: _Org, rng: random.Random, j: int, teams: list[Team]) -> Member:
     first = _FIRST[rng.randrange(len(_FIRST))]
     last = _LAST[rng.randrange(len(_LAST))]
     email = f"{first}.{last}{j}@{org.slug}.example"
@@ -247,7 +242,7 @@ def _member(org: FakeOrg, rng: random.Random, j: int, teams: list[Team]) -> Memb
     return member
 
 
-def _repo(org: FakeOrg, rng: random.Random, k: int, commits: int) -> Repo:
+def _repo(org: _Org, rng: random.Random, k: int, commits: int) -> Repo:
     noun = _NOUNS[k % len(_NOUNS)]
     name = f"{org.slug}/{noun}-service" + (f"-{k}" if k >= len(_NOUNS) else "")
     github = k % 3 != 2
@@ -263,7 +258,7 @@ def _repo(org: FakeOrg, rng: random.Random, k: int, commits: int) -> Repo:
     )
 
 
-def _relay(org: FakeOrg, rng: random.Random) -> Relay:
+def _relay(org: _Org, rng: random.Random) -> Relay:
     first = org.now - rng.uniform(30, 300) * DAY
     return Relay(
         relay_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
@@ -274,12 +269,23 @@ def _relay(org: FakeOrg, rng: random.Random) -> Relay:
     )
 
 
-def _installation(rng: random.Random, k: int) -> Installation:
+def _installation(org: _Org, rng: random.Random, k: int, external_issues: int) -> Installation:
     app = _APPS[k % len(_APPS)]
-    return Installation(
+    installation = Installation(
         uuid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         app_uuid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         app_slug=app if k < len(_APPS) else f"{app}-{k}",
         app_id=100 + k,
         status="pending" if k == 3 else "installed",
     )
+    installation.external_issues.extend(
+        ExternalIssue(
+            id=org.new_id(),
+            issue_id=str(rng.randint(1_000_000, 9_999_999)),
+            service_type=installation.app_slug,
+            display_name=f"OPS#{100 + n}",
+            web_url=f"https://{installation.app_slug}.example/issues/{n + 1}",
+        )
+        for n in range(external_issues)
+    )
+    return installation

@@ -26,7 +26,7 @@ from ._lookup import project_of
 from ._pagination import link_header, paged_reply, per_page, row_page
 from ._records_issues import Issue, IssueEvent
 from ._routes import Route
-from ._serialize_issues import event_json, issue_json
+from ._serialize_issues import actor_json, event_json, issue_json
 from ._util import iso
 from ._validate import boolean
 
@@ -278,8 +278,6 @@ def _apply(ctx: Ctx, body: dict[str, Any], issues: Iterable[Issue]) -> dict[str,
         changes["statusDetails"] = items[0].status_details if items else {}
         changes["substatus"] = items[0].substatus if items else None
     if assign:
-        from ._serialize_issues import actor_json
-
         changes["assignedTo"] = actor_json(ctx.org, actor)
     changes.update({name: value for name, value in flags.items() if value is not None})
     return changes

@@ -6,24 +6,22 @@ self-hosted install listing itself); older self-hosted Sentry answers 404 there.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
 
 from ._http import Ctx, Reply, json_reply, not_found
 from ._routes import Route
 
-if TYPE_CHECKING:
-    from ._server import FakeSentry
-
 __all__ = ["routes"]
 
 
-def routes(fake: FakeSentry) -> list[Route]:
-    """The route of ``fake``'s region listing (read at each request: it may change)."""
+def routes(regions: Callable[[], Sequence[tuple[str, str]] | None]) -> list[Route]:
+    """The region listing route; ``regions()`` gives (name, URL) pairs at each request (a
+    fake's regions may change), or None to answer 404."""
 
     async def list_user_regions(ctx: Ctx) -> Reply:
-        if fake.regions is None:
+        listed = regions()
+        if listed is None:
             raise not_found()
-        regions = [{"name": name, "url": url} for name, url in fake.regions]
-        return json_reply({"regions": regions})
+        return json_reply({"regions": [{"name": name, "url": url} for name, url in listed]})
 
     return [Route("GET", "/users/me/regions/", list_user_regions)]

@@ -6,8 +6,8 @@ import bisect
 import secrets
 import time
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
 
+from ._generate import ChildrenOfSeed, generate
 from ._records import (
     ClientKey,
     ExternalIssue,
@@ -19,19 +19,10 @@ from ._records import (
     ServiceHook,
     Team,
 )
+from ._records_issues import Issue, Release
+from ._synth_issues import generate_issues, generate_releases, new_event
 
-if TYPE_CHECKING:
-    from ._records_issues import Issue, Release
-
-__all__ = ["ChildFactory", "FakeOrg"]
-
-
-class ChildFactory(Protocol):
-    """Fills a project's keys and hooks on first read (set by the generator)."""
-
-    def keys(self, project: Project) -> list[ClientKey]: ...
-
-    def hooks(self, project: Project) -> list[ServiceHook]: ...
+__all__ = ["FakeOrg"]
 
 
 def _slug_key(project: Project) -> str:
@@ -78,25 +69,90 @@ class FakeOrg:
         self._by_id: dict[int, Project] = {}
         self._renamed: dict[str, str] = {}
         self._keys_cache: tuple[int, list[ClientKey]] | None = None
-        self.children: ChildFactory | None = None
+        # Generated orgs derive keys and hooks on first read; hand-built ones start with none.
+        self.children: ChildrenOfSeed | None = None
         self._version = 0
         self._next_id = 1000
         self._issues: dict[str, Issue] | None = None
         self._releases: dict[str, Release] | None = None
 
     @classmethod
-    def generate(cls, slug: str = "acme", **options: Any) -> FakeOrg:
-        """A deterministic org of the given size; see :func:`generate_org` for the options."""
-        from ._generate import generate_org
+    def generate(
+        cls,
+        slug: str = "acme",
+        *,
+        name: str | None = None,
+        projects: int = 20,
+        members: int = 10,
+        teams: int | None = None,
+        repos: int = 3,
+        commits_per_repo: int = 40,
+        relays: int = 2,
+        installations: int = 2,
+        external_issues: int = 3,
+        seed: int = 0,
+        now: float | None = None,
+    ) -> FakeOrg:
+        """An org of the given size; the same arguments always give the same org.
 
-        return generate_org(slug, **options)
+        ``teams`` defaults to one per 20 projects (at least 1, at most 50); ``external_issues``
+        is per installation. ``now`` (epoch seconds, default: the current time) anchors all
+        dates, so "older than 30 days" findings stay true whenever the org is built. Audit
+        findings are planted at fixed index patterns (see ``_generate``), so every org big
+        enough has them.
+        """
+        org = cls(slug, name, now=now, seed=seed)
+        made = generate(
+            slug,
+            seed=seed,
+            now=org.now,
+            new_id=org.new_id,
+            projects=projects,
+            members=members,
+            teams=teams,
+            repos=repos,
+            commits_per_repo=commits_per_repo,
+            relays=relays,
+            installations=installations,
+            external_issues=external_issues,
+        )
+        org.teams.update((team.slug, team) for team in made.teams)
+        org.extend_projects(made.projects)
+        org.children = made.children
+        org.members.update((member.id, member) for member in made.members)
+        org.repos.update((repo.id, repo) for repo in made.repos)
+        org.relays.extend(made.relays)
+        org.installations.update((inst.uuid, inst) for inst in made.installations)
+        return org
 
     @classmethod
-    def demo(cls, **options: Any) -> FakeOrg:
-        """The realistic demo org (540 projects, 230 members, planted audit findings)."""
-        from ._generate import demo_org
-
-        return demo_org(**options)
+    def demo(
+        cls,
+        *,
+        slug: str = "acme",
+        projects: int = 540,
+        members: int = 230,
+        seed: int = 2024,
+        now: float | None = None,
+    ) -> FakeOrg:
+        """The ``--demo`` org: realistic size (540 projects, 230 members), every planted audit
+        finding present, and a team nobody belongs to (``legacy-ops``)."""
+        org = cls.generate(
+            slug,
+            name="Acme Corporation",
+            projects=projects,
+            members=members,
+            teams=max(1, min(24, projects // 10)),
+            repos=14,
+            commits_per_repo=60,
+            relays=3,
+            installations=4,
+            external_issues=6,
+            seed=seed,
+            now=now,
+        )
+        org.add_team("legacy-ops", "Legacy Ops")  # planted: a team with no members
+        return org
 
     # -- ids ---------------------------------------------------------------------------------
 
@@ -274,18 +330,14 @@ class FakeOrg:
     def issues(self) -> dict[str, Issue]:
         """Issues by id: synthesised from the projects on first read, then kept and mutated."""
         if self._issues is None:
-            from ._synth_issues import generate_issues
-
-            self._issues = generate_issues(self)
+            self._issues = generate_issues(self.seed, self.now, self._projects)
         return self._issues
 
     @property
     def releases(self) -> dict[str, Release]:
         """Releases by version (the projects' latest releases on first read)."""
         if self._releases is None:
-            from ._synth_issues import generate_releases
-
-            self._releases = generate_releases(self)
+            self._releases = generate_releases(self._projects)
         return self._releases
 
     def add_issue(
@@ -298,9 +350,6 @@ class FakeOrg:
         events: int = 1,
     ) -> Issue:
         """Add an unresolved issue with ``events`` events (newest ``now``)."""
-        from ._records_issues import Issue
-        from ._synth_issues import new_event
-
         issue_id = str(8_000_000 + len(self.issues))
         while issue_id in self.issues:
             issue_id = str(int(issue_id) + 1)
@@ -316,15 +365,13 @@ class FakeOrg:
             first_seen=self.now - 3600 * events,
             last_seen=self.now,
         )
-        issue.events = [new_event(self, issue, n, self.now - 3600 * n) for n in range(events)]
+        issue.events = [new_event(self.seed, issue, n, self.now - 3600 * n) for n in range(events)]
         issue.count, issue.user_count = events, 1
         self.issues[issue.id] = issue
         return issue
 
     def add_release(self, version: str, projects: Iterable[Project]) -> Release:
         """Add a release (or return the existing one with ``projects`` added)."""
-        from ._records_issues import Release
-
         release = self.releases.get(version)
         if release is None:
             release = Release(

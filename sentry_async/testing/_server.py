@@ -112,7 +112,9 @@ class FakeSentry:
         self._sleep = sleep
         self.regions = regions
         self._router = Router(
-            ROUTES if regions is None else [*ROUTES, *_handlers_regions.routes(self)]
+            ROUTES
+            if regions is None
+            else [*ROUTES, *_handlers_regions.routes(lambda: self.regions)]
         )
         self._ssl = ssl_context
         self._port = port

@@ -6,7 +6,8 @@ the projects' ``latest_release`` versions. Deterministic for the same seed.
 
 from __future__ import annotations
 
-from ._org import FakeOrg
+from collections.abc import Sequence
+
 from ._records import Project
 from ._records_issues import Issue, IssueEvent, Release
 from ._util import mix
@@ -27,8 +28,8 @@ _ERRORS = (
 _LEVELS = ("error", "error", "error", "warning", "fatal")
 
 
-def new_event(org: FakeOrg, issue: Issue, n: int, date: float) -> IssueEvent:
-    h = mix(org.seed, int(issue.id), n)
+def new_event(seed: int, issue: Issue, n: int, date: float) -> IssueEvent:
+    h = mix(seed, int(issue.id), n)
     env = ENVIRONMENTS[h % len(ENVIRONMENTS)]
     release = issue.project.latest_release
     user_id = str(h % 997)
@@ -46,13 +47,13 @@ def new_event(org: FakeOrg, issue: Issue, n: int, date: float) -> IssueEvent:
     )
 
 
-def _issues_of(org: FakeOrg, project: Project, index: int) -> list[Issue]:
+def _issues_of(seed: int, now: float, project: Project, index: int) -> list[Issue]:
     if project.first_event is None:
         return []
-    end = project.last_event if project.last_event is not None else org.now
+    end = project.last_event if project.last_event is not None else now
     out = []
-    for k in range(mix(org.seed, project.id) % 4):
-        h = mix(org.seed, project.id, k)
+    for k in range(mix(seed, project.id) % 4):
+        h = mix(seed, project.id, k)
         kind, value, culprit = _ERRORS[h % len(_ERRORS)]
         issue_id = str(7_000_000 + index * 4 + k)
         first = project.first_event + (h >> 8) % 86400
@@ -74,7 +75,7 @@ def _issues_of(org: FakeOrg, project: Project, index: int) -> list[Issue]:
         events = 1 + (h >> 16) % 4
         span = issue.last_seen - issue.first_seen
         issue.events = [
-            new_event(org, issue, n, issue.last_seen - span * n / max(1, events - 1))
+            new_event(seed, issue, n, issue.last_seen - span * n / max(1, events - 1))
             for n in range(events)
         ]
         issue.count = events + (h >> 24) % 400
@@ -83,17 +84,19 @@ def _issues_of(org: FakeOrg, project: Project, index: int) -> list[Issue]:
     return out
 
 
-def generate_issues(org: FakeOrg) -> dict[str, Issue]:
+def generate_issues(seed: int, now: float, projects: Sequence[Project]) -> dict[str, Issue]:
+    """Issues by id for the first projects (by slug) that received events."""
     issues: dict[str, Issue] = {}
-    for index, project in enumerate(org.projects[:_MAX_PROJECTS]):
-        for issue in _issues_of(org, project, index):
+    for index, project in enumerate(projects[:_MAX_PROJECTS]):
+        for issue in _issues_of(seed, now, project, index):
             issues[issue.id] = issue
     return issues
 
 
-def generate_releases(org: FakeOrg) -> dict[str, Release]:
+def generate_releases(projects: Sequence[Project]) -> dict[str, Release]:
+    """Releases by version: the ``latest_release`` of the first projects (by slug)."""
     releases: dict[str, Release] = {}
-    for project in org.projects[:_MAX_PROJECTS]:
+    for project in projects[:_MAX_PROJECTS]:
         version = project.latest_release
         if not version:
             continue

@@ -1,4 +1,4 @@
-"""The audit rules, on hand-built records: no I/O, no clock."""
+"""The audit rules, on hand-built library models: no I/O, no clock."""
 
 from __future__ import annotations
 
@@ -19,17 +19,11 @@ from sentry_async.cli._findings import (
     team_findings,
     totals,
 )
-from sentry_async.cli._model import (
-    AuditData,
-    HookInfo,
-    InstallationInfo,
-    KeyInfo,
-    MemberInfo,
-    OrgInfo,
-    ProjectInfo,
-    RepoInfo,
-    TeamInfo,
-)
+from sentry_async.cli._model import AuditData, ProjectAudit
+from sentry_async.models import Member
+
+from . import builders
+from .builders import hook, installation, key, org, repo, team
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -38,11 +32,8 @@ def ago(days: float) -> datetime:
     return NOW - timedelta(days=days)
 
 
-def project(slug: str = "web", **changes: object) -> ProjectInfo:
+def project(slug: str = "web", **changes: object) -> ProjectAudit:
     fields: dict[str, object] = {
-        "id": "1",
-        "slug": slug,
-        "name": slug.title(),
         "platform": "python",
         "team": "platform",
         "date_created": ago(100),
@@ -53,13 +44,11 @@ def project(slug: str = "web", **changes: object) -> ProjectInfo:
         "hooks": (),
     }
     fields.update(changes)
-    return ProjectInfo(**fields)  # type: ignore[arg-type]
+    return builders.project(slug, **fields)  # type: ignore[arg-type]
 
 
-def member(email: str = "a@x.example", **changes: object) -> MemberInfo:
+def member(email: str = "a@x.example", **changes: object) -> Member:
     fields: dict[str, object] = {
-        "id": "7",
-        "email": email,
         "name": "A",
         "role": "member",
         "pending": False,
@@ -69,7 +58,7 @@ def member(email: str = "a@x.example", **changes: object) -> MemberInfo:
         "sso_linked": False,
     }
     fields.update(changes)
-    return MemberInfo(**fields)  # type: ignore[arg-type]
+    return builders.member("7", email, **fields)  # type: ignore[arg-type]
 
 
 def rules(findings: list[Finding]) -> list[str]:
@@ -80,8 +69,8 @@ def rules(findings: list[Finding]) -> list[str]:
 
 
 def test_a_healthy_project_has_no_findings() -> None:
-    keys = (KeyInfo("k1", "Default", True, 100, 60),)
-    hooks = (HookInfo("h1", "https://hooks.example/x", "active", ("event.alert",)),)
+    keys = (key("k1", "Default", True, 100, 60),)
+    hooks = (hook("h1", "https://hooks.example/x", "active", ("event.alert",)),)
     assert project_findings(project(keys=keys, hooks=hooks), period="14d", now=NOW) == []
 
 
@@ -107,10 +96,10 @@ def test_unknown_event_volume_makes_no_period_finding() -> None:
 
 def test_active_keys_without_rate_limit_are_flagged_inactive_ones_not() -> None:
     keys = (
-        KeyInfo("k1", "Default", True, None, None),
-        KeyInfo("k2", "Backend", False, None, None),
-        KeyInfo("k3", "Limited", True, 500, 60),
-        KeyInfo("k4", "", True, None, None),
+        key("k1", "Default", True, None, None),
+        key("k2", "Backend", False, None, None),
+        key("k3", "Limited", True, 500, 60),
+        key("k4", "", True, None, None),
     )
     found = project_findings(project(keys=keys), period="14d", now=NOW)
     assert rules(found) == ["key-without-rate-limit"] * 2
@@ -124,10 +113,10 @@ def test_keys_not_listed_are_skipped() -> None:
 
 def test_hooks_disabled_and_plain_http() -> None:
     hooks = (
-        HookInfo("h1", "http://hooks.example/a", "active"),
-        HookInfo("h2", "https://hooks.example/b", "disabled"),
-        HookInfo("h3", "HTTP://hooks.example/c", "disabled"),
-        HookInfo("h4", "https://hooks.example/d", "active"),
+        hook("h1", "http://hooks.example/a", "active"),
+        hook("h2", "https://hooks.example/b", "disabled"),
+        hook("h3", "HTTP://hooks.example/c", "disabled"),
+        hook("h4", "https://hooks.example/d", "active"),
     )
     found = project_findings(project(hooks=hooks), period="14d", now=NOW)
     assert [(f.rule, f.subject) for f in found] == [
@@ -201,11 +190,9 @@ def test_owners_above_the_limit_count_invited_owners_too() -> None:
 
 
 def test_org_without_required_2fa() -> None:
-    assert rules(org_findings(OrgInfo("acme", "Acme", "1", require_2fa=False))) == [
-        "org-2fa-not-required"
-    ]
-    assert org_findings(OrgInfo("acme", "Acme", "1", require_2fa=True)) == []
-    assert org_findings(OrgInfo("acme", "Acme", "1", require_2fa=None)) == []
+    assert rules(org_findings(org(require_2fa=False))) == ["org-2fa-not-required"]
+    assert org_findings(org(require_2fa=True)) == []
+    assert org_findings(org(require_2fa=None)) == []
 
 
 # --------------------------------------------------------------------------- everything
@@ -215,7 +202,7 @@ def full_data() -> AuditData:
     return AuditData(
         org_slug="acme",
         stats_period="14d",
-        org=OrgInfo("acme", "Acme", "1", require_2fa=False),
+        org=org(require_2fa=False),
         members=[
             member("a@x.example", has_2fa=False),
             member("b@x.example", pending=True, has_2fa=None, date_created=ago(60)),
@@ -224,18 +211,18 @@ def full_data() -> AuditData:
             project("quiet", first_event=None, events_in_period=0),
             project(
                 "hooked",
-                keys=(KeyInfo("k", "Default", True, None, None),),
-                hooks=(HookInfo("h", "http://x.example", "disabled"),),
+                keys=(key("k", "Default", True, None, None),),
+                hooks=(hook("h", "http://x.example", "disabled"),),
             ),
             project("unaudited", audited=False, events_in_period=None, hooks=None),
         ],
         repos=[
-            RepoInfo("1", "acme/api", "GitHub", "active"),
-            RepoInfo("2", "acme/old", None, "disabled"),
+            repo("1", "acme/api", "GitHub", "active"),
+            repo("2", "acme/old", None, "disabled"),
         ],
         installations=[
-            InstallationInfo("u1", "chat", "installed"),
-            InstallationInfo("u2", "pager", "pending"),
+            installation("u1", "chat", "installed"),
+            installation("u2", "pager", "pending"),
         ],
         relays=[],
     )
@@ -314,9 +301,9 @@ def test_a_project_no_team_owns_is_a_finding_only_when_sentry_said_so() -> None:
 
 def test_teams_without_members_only_where_the_count_is_known() -> None:
     teams = [
-        TeamInfo("1", "empty", "Empty", 0),
-        TeamInfo("2", "busy", "Busy", 4),
-        TeamInfo("3", "unknown", None, None),
+        team("1", "empty", "Empty", 0),
+        team("2", "busy", "Busy", 4),
+        team("3", "unknown", None, None),
     ]
     found = team_findings(teams)
     assert [(f.rule, f.severity, f.subject) for f in found] == [
@@ -331,7 +318,7 @@ def test_team_findings_and_totals_come_from_the_gathered_teams() -> None:
         org_slug="acme",
         stats_period="14d",
         projects=[project("a", teams=()), project("b", teams=("x",))],
-        teams=[TeamInfo("1", "x", "X", 2), TeamInfo("2", "y", "Y", 0)],
+        teams=[team("1", "x", "X", 2), team("2", "y", "Y", 0)],
     )
     found = evaluate(data, now=NOW)
     counted = totals(data, found)

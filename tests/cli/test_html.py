@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from selenium.webdriver.common.by import By
 
@@ -17,15 +18,12 @@ from sentry_async.cli._model import (
     ORG_SECTIONS,
     AuditData,
     Check,
-    MemberInfo,
-    OrgInfo,
-    ProjectInfo,
-    TeamInfo,
 )
 from sentry_async.cli._report import build_report
 from sentry_async.testing import FakeSentry, Fault, FaultKind
 
 from .browser import chromium, console_problems
+from .builders import member, org, project, team
 from .helpers import MEMBERS, PROJECTS, audit
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
@@ -39,24 +37,28 @@ def hostile() -> AuditData:
     return AuditData(
         org_slug="acme",
         stats_period="14d",
-        org=OrgInfo("acme", f"Acme {EVIL}", "1", require_2fa=False),
+        org=org("acme", f"Acme {EVIL}", require_2fa=False),
         members=[
-            MemberInfo("1", f"x{EVIL}@acme.example", EVIL, "owner", False, None, None, False),
-            MemberInfo("2", f"{LONG}@acme.example", f"{RLO}evil", "member", False, None, None),
-            MemberInfo("3", "new@acme.example", None, "member", True, "approved", NOW),
-            MemberInfo("4", "asked@acme.example", None, "member", True, "requested_to_join", NOW),
+            member("1", f"x{EVIL}@acme.example", name=EVIL, role="owner", has_2fa=False),
+            member("2", f"{LONG}@acme.example", name=f"{RLO}evil"),
+            member(
+                "3", "new@acme.example", pending=True, invite_status="approved", date_created=NOW
+            ),
+            member(
+                "4",
+                "asked@acme.example",
+                pending=True,
+                invite_status="requested_to_join",
+                date_created=NOW,
+            ),
         ],
         projects=[
-            ProjectInfo(
-                "1",
+            project(
                 "web",
-                EVIL,
-                EVIL,
-                None,
-                NOW - timedelta(days=2),
-                None,
+                name=EVIL,
+                platform=EVIL,
+                date_created=NOW - timedelta(days=2),
                 audited=True,
-                events_in_period=0,
                 keys=(),
                 hooks=(),
                 checks={"event_stats": Check(CHECKED), "service_hooks": Check(CHECKED)},
@@ -66,7 +68,7 @@ def hostile() -> AuditData:
         repos=[],
         installations=[],
         relays=[],
-        teams=[TeamInfo("9", LONG, f"{RLO}team", 0)],
+        teams=[team("9", LONG, f"{RLO}team", 0)],
         sections={name: Check(CHECKED) for name in ORG_SECTIONS},
         region="https://de.sentry.io",
     )
@@ -113,7 +115,11 @@ def test_a_big_org_charts_the_busiest_projects_only() -> None:
     template = data.projects[0] if data.projects else None
     assert template is not None
     data.projects = [
-        replace(template, id=str(n), slug=f"p{n}", events_in_period=n, event_series=(n, 0))
+        replace(
+            template,
+            project=attrs.evolve(template.project, id=str(n), slug=f"p{n}"),
+            event_series=(n, 0),
+        )
         for n in range(CHART_ROWS + 50)
     ]
     page = render_html(build_report(data, now=NOW))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sentry_async.cli._collect import member_info
+from sentry_async.cli._model import member_has_2fa, member_pending
 from sentry_async.models import Member, structure
 
 
@@ -17,13 +17,12 @@ def test_joined_member_with_undecodable_user_is_not_pending() -> None:
     }
     member = structure(raw, Member)
     assert member.user is None
-    info = member_info(member)
-    assert info.pending is False
-    assert info.has_2fa is False
+    assert member_pending(member) is False
+    assert member_has_2fa(member) is False
 
 
 def test_pending_follows_the_user_when_sentry_leaves_pending_out() -> None:
-    invite = member_info(structure({"id": "1", "email": "x@example.com", "user": None}, Member))
-    assert invite.pending is True and invite.has_2fa is None
-    joined = {"id": "2", "user": {"id": "9", "has2fa": True}}
-    assert member_info(structure(joined, Member)).pending is False
+    invite = structure({"id": "1", "email": "x@example.com", "user": None}, Member)
+    assert member_pending(invite) is True and member_has_2fa(invite) is None
+    joined = structure({"id": "2", "user": {"id": "9", "has2fa": True}}, Member)
+    assert member_pending(joined) is False and member_has_2fa(joined) is True

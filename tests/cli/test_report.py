@@ -7,23 +7,18 @@ import json
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
+import attrs
 from rich.console import Console
 
 from sentry_async.cli._findings import Finding
+from sentry_async.cli._html import render_html
 from sentry_async.cli._model import (
     CHECKED,
     NOT_AVAILABLE,
     ORG_SECTIONS,
     AuditData,
     Check,
-    HookInfo,
-    InstallationInfo,
-    KeyInfo,
-    MemberInfo,
-    OrgInfo,
-    ProjectInfo,
-    RelayInfo,
-    RepoInfo,
+    ProjectAudit,
 )
 from sentry_async.cli._report import (
     CSV_COLUMNS,
@@ -36,7 +31,19 @@ from sentry_async.cli._report import (
 )
 from sentry_async.cli._richui import print_summary
 from sentry_async.cli._table import render_plain
+from sentry_async.models import (
+    ClientKey,
+    Member,
+    Organization,
+    Project,
+    RelayUsage,
+    Repository,
+    SentryAppInstallation,
+    ServiceHook,
+    Team,
+)
 
+from .builders import hook, installation, key, member, org, project, relay, repo
 from .helpers import ESC, parse_csv, parse_markdown
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
@@ -46,59 +53,46 @@ def data() -> AuditData:
     return AuditData(
         org_slug="acme",
         stats_period="14d",
-        org=OrgInfo("acme", "Acme | Corp", "1", require_2fa=False, has_auth_provider=True),
+        org=org("acme", "Acme | Corp", require_2fa=False, has_auth_provider=True),
         members=[
-            MemberInfo(
+            member(
                 "10",
                 "owner@acme.example",
-                "Owner",
-                "owner",
-                False,
-                "approved",
-                NOW - timedelta(days=400),
+                name="Owner",
+                role="owner",
+                invite_status="approved",
+                date_created=NOW - timedelta(days=400),
                 has_2fa=True,
                 sso_linked=True,
                 last_active=NOW - timedelta(days=1),
             ),
-            MemberInfo(
+            member(
                 "11",
                 "late@acme.example",
-                None,
-                "member",
-                True,
-                "approved",
-                NOW - timedelta(days=45, hours=3),
+                pending=True,
+                invite_status="approved",
+                date_created=NOW - timedelta(days=45, hours=3),
             ),
         ],
         projects=[
-            ProjectInfo(
-                "1",
+            project(
                 "web",
-                "Web",
-                "python",
-                "platform",
-                NOW - timedelta(days=300),
-                NOW - timedelta(days=299),
+                id="1",
+                platform="python",
+                team="platform",
+                date_created=NOW - timedelta(days=300),
+                first_event=NOW - timedelta(days=299),
                 audited=True,
-                events_in_period=1234,
-                keys=(
-                    KeyInfo("k1", "Default", True, None, None),
-                    KeyInfo("k2", "Backend", True, 100, 60),
-                ),
-                hooks=(HookInfo("h1", "http://hooks.example/a|b", "disabled", ("event.alert",)),),
+                keys=(key("k1", "Default"), key("k2", "Backend", True, 100, 60)),
+                hooks=(hook("h1", "http://hooks.example/a|b", "disabled", ("event.alert",)),),
                 checks={"event_stats": Check(CHECKED), "service_hooks": Check(CHECKED)},
                 event_series=(100, 0, 1134),
             ),
-            ProjectInfo(
-                "2",
+            project(
                 "never",
-                "Never",
-                None,
-                None,
-                NOW - timedelta(days=50),
-                None,
+                id="2",
+                date_created=NOW - timedelta(days=50),
                 audited=True,
-                events_in_period=0,
                 keys=(),
                 hooks=None,
                 checks={
@@ -107,20 +101,18 @@ def data() -> AuditData:
                 },
                 event_series=(0, 0, 0),
             ),
-            ProjectInfo(
-                "3",
+            project(
                 "later",
-                "Later",
-                "go",
-                "infra",
-                NOW - timedelta(days=5),
-                None,
+                id="3",
+                platform="go",
+                team="infra",
+                date_created=NOW - timedelta(days=5),
                 keys=(),
                 errors=("stats: 400 BadRequest: nope",),
             ),
         ],
-        repos=[RepoInfo("r1", "acme/api", "GitHub", "disabled", "https://github.example/a")],
-        installations=[InstallationInfo("u1", "pager", "pending")],
+        repos=[repo("r1", "acme/api", "GitHub", "disabled", "https://github.example/a")],
+        installations=[installation("u1", "pager", "pending")],
         relays=None,
         unavailable={"relays": "403 Forbidden: no"},
         sections={
@@ -135,19 +127,15 @@ def clean() -> AuditData:
     return AuditData(
         org_slug="acme",
         stats_period="14d",
-        org=OrgInfo("acme", "Acme", "1", require_2fa=True),
+        org=org("acme", "Acme", require_2fa=True),
         members=[],
         projects=[
-            ProjectInfo(
-                "1",
+            project(
                 "web",
-                "Web",
-                "python",
-                None,
-                NOW - timedelta(days=3),
-                NOW - timedelta(days=3),
+                platform="python",
+                date_created=NOW - timedelta(days=3),
+                first_event=NOW - timedelta(days=3),
                 audited=True,
-                events_in_period=5,
                 keys=(),
                 hooks=(),
                 checks={"event_stats": Check(CHECKED), "service_hooks": Check(CHECKED)},
@@ -156,7 +144,7 @@ def clean() -> AuditData:
         ],
         repos=[],
         installations=[],
-        relays=[RelayInfo("relay-1", "24.1.0", NOW - timedelta(days=9), NOW)],
+        relays=[relay("relay-1", "24.1.0", NOW - timedelta(days=9), NOW)],
         keys_listed=True,
         sections={name: Check(CHECKED) for name in ORG_SECTIONS},
     )
@@ -383,18 +371,88 @@ def test_rich_summary_renders_the_same_rules() -> None:
     assert "Sentry audit of Acme | Corp (acme)" in text
 
 
+def _every_rendering(report: Report) -> dict[str, str]:
+    return {
+        "json": render_json(report),
+        "csv": render_csv(report),
+        "markdown": render_markdown(report),
+        "html": render_html(report),
+        "plain": render_plain(report),
+        "rich": _rich_text(report),
+    }
+
+
 def test_secrets_never_enter_the_report() -> None:
-    # Records carry no secrets by construction; the rendered report holds no "secret" key.
-    report = build_report(data(), now=NOW)
-    assert "secret" not in render_json(report)
+    # The audit holds the library's models, secrets included (a key's secret and DSN, a
+    # hook's signing secret, an invite link, each also in ``raw``); no format shows one.
+    gathered = data()
+    key_secret, hook_secret, invite = "KEYSECRET0a1b2c", "HOOKSECRET3d4e5f", "INVITETOKEN6a7b"
+    assert gathered.projects is not None and gathered.members is not None
+    gathered.projects[0] = replace(
+        gathered.projects[0],
+        keys=(key("k9", "Leaky", secret=key_secret),),
+        hooks=(hook("h9", "https://hooks.example/z", secret=hook_secret),),
+    )
+    gathered.members.append(
+        member(
+            "12",
+            "new@acme.example",
+            pending=True,
+            invite_link=f"https://sentry.example/accept/12/{invite}/",
+        )
+    )
+    for fmt, text in _every_rendering(build_report(gathered, now=NOW)).items():
+        for secret in (key_secret, hook_secret, invite):
+            assert secret not in text, (fmt, secret)
+        assert '"secret"' not in text and "dsn" not in text.lower(), fmt
+
+
+def test_models_with_only_their_identity_render_in_every_format() -> None:
+    # Lenient: every field the rules and renderers read may be None.
+    gathered = AuditData(
+        org_slug="acme",
+        stats_period="14d",
+        org=Organization(id="1", slug="acme"),
+        members=[Member(id="1"), Member(id="2", pending=True)],
+        projects=[
+            ProjectAudit(
+                Project(id="1", slug="web"),
+                audited=True,
+                keys=(ClientKey(id="k"),),
+                hooks=(ServiceHook(id="h"),),
+                event_series=(),
+            )
+        ],
+        teams=[Team(id="1", slug="t")],
+        repos=[Repository(id="r")],
+        installations=[SentryAppInstallation(uuid="u", status="pending")],
+        relays=[RelayUsage(relay_id="relay")],
+        sections={name: Check(CHECKED) for name in ORG_SECTIONS},
+    )
+    report = build_report(gathered, now=NOW)
+    assert [(f.rule, f.subject) for f in report.findings] == [
+        ("key-without-rate-limit", "web/key:k"),  # unknown activity counts as active
+        ("project-never-received-event", "web"),
+        ("installation-pending", "app:"),  # no app named: still reported
+    ]
+    parsed = json.loads(_every_rendering(report)["json"])
+    assert parsed["projects"][0]["keys"] == [
+        {"id": "k", "label": "", "is_active": True, "rate_limit": None}
+    ]
+    assert parsed["projects"][0]["hooks"] == [{"id": "h", "url": "", "status": None, "events": []}]
+    assert parsed["members"][0]["email"] == "" and parsed["members"][0]["pending"] is True
+    assert parsed["repositories"][0]["name"] == "r"
+    assert parsed["org"]["name"] == "acme"
 
 
 def test_the_terminal_summary_drops_bidi_and_control_characters() -> None:
     gathered = data()
     assert gathered.org is not None
-    gathered.org = replace(gathered.org, name="Acme \u202eevil\x1b[31m")
+    gathered.org = attrs.evolve(gathered.org, name="Acme \u202eevil\x1b[31m")
     gathered.projects = [
-        replace(p, slug=f"{p.slug}\u202e\x1b[2J") if p.slug == "never" else p
+        replace(p, project=attrs.evolve(p.project, slug=f"{p.slug}\u202e\x1b[2J"))
+        if p.slug == "never"
+        else p
         for p in gathered.projects or ()
     ]
     report = build_report(gathered, now=NOW)

@@ -17,8 +17,7 @@ from typing import Any
 import pytest
 
 from sentry_async import SentryClient
-from sentry_async.testing import FakeOrg, RateLimitConfig
-from sentry_async.testing.pytest_plugin import SentryFake
+from sentry_async.testing import FakeOrg, RateLimitConfig, SentryFake
 
 from .conftest import NOW
 
@@ -114,3 +113,17 @@ def test_without_pytest_asyncio_the_fixture_says_what_to_install(tmp_path: Path)
     assert 'the sentry_fake fixture needs pytest-asyncio: pip install "sentry-async[testing]"' in (
         done.stdout
     )
+
+
+def test_loading_the_plugin_does_not_import_the_fake() -> None:
+    # Every pytest session loads the plugin; one that never asks for sentry_fake must not
+    # pay for aiohttp.web (the fake's server).
+    check = (
+        "import sys, sentry_async.pytest_plugin\n"
+        "assert 'aiohttp.web' not in sys.modules, 'aiohttp.web was imported'\n"
+        "assert 'sentry_async.testing' not in sys.modules, 'the fake was imported'\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr

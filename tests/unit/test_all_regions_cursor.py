@@ -52,8 +52,14 @@ def test_a_cursor_resumes_its_region(cursor: str | None, expected: tuple[int, st
 def test_any_cursor_resumes_a_listed_region_or_is_refused(cursor: str) -> None:
     name = cursor.partition("|")[0]
     if "|" in cursor and name not in {"us", "https://de.sentry.io"}:
-        with pytest.raises(PaginationError, match="start again without a cursor"):
+        with pytest.raises(PaginationError, match="start again without a cursor") as info:
             resume(cursor)
+        # No request was made for it: the route is known, no URL is.
+        assert (info.value.method, info.value.route, info.value.url) == (
+            "GET",
+            ROUTE.template,
+            None,
+        )
         return
     index, rest = resume(cursor)
     assert 0 <= index < len(REGIONS)

@@ -16,6 +16,10 @@ from multidict import CIMultiDictProxy
 from yarl import URL
 
 import sentry_async.testing as testing
+from sentry_async.pytest_plugin import (  # usable here whether or not the entry point is
+    sentry_fake,  # noqa: F401
+    sentry_fake_client_options,  # noqa: F401
+)
 from sentry_async.testing import (
     FakeOrg,
     FakeSentry,
@@ -24,13 +28,8 @@ from sentry_async.testing import (
     FaultPlan,
     RateLimitConfig,
     RouteLimit,
-)
-from sentry_async.testing.pytest_plugin import (
     SentryFake,
     open_sentry_fake,
-    # The plugin's fixtures, usable here whether or not the pytest11 entry point is installed.
-    sentry_fake,  # noqa: F401
-    sentry_fake_client_options,  # noqa: F401
 )
 
 NOW = 1_700_000_000.0  # fixed anchor: generated orgs are identical run to run
@@ -109,8 +108,10 @@ def test_exports_are_pinned() -> None:
             "Release",
             "Repo",
             "RouteLimit",
+            "SentryFake",
             "ServiceHook",
             "Team",
+            "open_sentry_fake",
             "serve_in_thread",
         ]
     )

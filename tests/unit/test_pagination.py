@@ -99,9 +99,12 @@ async def test_a_repeated_cursor_raises_instead_of_looping(
         async for p in sentry.projects.list("acme"):
             seen.append(p.slug)
 
-    with pytest.raises(PaginationError, match="1:1:0"):
+    with pytest.raises(PaginationError, match="1:1:0") as info:
         await walk()
     assert seen == ["p0", "p1"]  # everything delivered before the loop was detected
+    error = info.value
+    assert (error.method, error.route) == ("GET", "/organizations/{org}/projects/")
+    assert error.url == PROJECTS
 
 
 async def test_paginator_can_be_iterated_twice(sentry: SentryClient, mocked: MockHttp) -> None:

@@ -1,8 +1,10 @@
 """pytest plugin: the ``sentry_fake`` fixture, a running fake Sentry plus a client bound to it.
 
 Registered as a ``pytest11`` entry point, so every pytest session where sentry-async is
-installed imports this module: it stays cheap and free of side effects. The fake (aiohttp.web)
-and the client are imported only when a test asks for the fixture.
+installed imports this module: it lives outside ``sentry_async.testing`` and stays cheap and
+free of side effects. The fake (aiohttp.web) is imported only when a test asks for the
+fixture. Annotate with ``sentry_async.testing.SentryFake``; ``open_sentry_fake`` gives the same
+pair outside pytest.
 
 The fixture needs pytest-asyncio (``pip install "sentry-async[testing]"``); without it,
 asking for ``sentry_fake`` fails with that advice instead of "fixture not found". It is a
@@ -20,6 +22,8 @@ Override ``sentry_fake_options`` (keyword arguments of ``FakeSentry``) or
 ``sentry_fake_client_options`` (of ``SentryClient``) in a conftest to size the org, set rate
 limits or faults::
 
+    from sentry_async.testing import FakeOrg, RateLimitConfig
+
     @pytest.fixture
     def sentry_fake_options():
         return {"org": FakeOrg.generate(projects=300), "rate_limit": RateLimitConfig(limit=40)}
@@ -31,56 +35,15 @@ limits or faults::
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-import attrs
 import pytest
 
 if TYPE_CHECKING:
-    from sentry_async import SentryClient
-    from sentry_async.testing import FakeSentry
+    from sentry_async.testing import SentryFake
 
-__all__ = [
-    "SentryFake",
-    "open_sentry_fake",
-    "sentry_fake_client_options",
-    "sentry_fake_options",
-]
-
-FAKE_TOKEN = "fake-token"
-
-
-@attrs.frozen
-class SentryFake:
-    """What ``sentry_fake`` yields: the running fake and an open client pointed at it."""
-
-    fake: FakeSentry
-    client: SentryClient
-
-
-@contextlib.asynccontextmanager
-async def open_sentry_fake(
-    fake_options: Mapping[str, Any] | None = None,
-    client_options: Mapping[str, Any] | None = None,
-) -> AsyncIterator[SentryFake]:
-    """Start a ``FakeSentry(**fake_options)`` and open a ``SentryClient`` bound to it.
-
-    The fake requires the token ``fake-token`` unless ``fake_options`` sets ``token``; the
-    client sends whatever token the fake expects. The fake is one host, so the client does
-    not probe for regions (``regions=False``) unless ``client_options`` say otherwise, and
-    the fake's counters show the test's own requests only. Both are closed on exit.
-    """
-    from sentry_async import SentryClient
-    from sentry_async.testing import FakeSentry
-
-    options = {"token": FAKE_TOKEN, **(fake_options or {})}
-    async with FakeSentry(**options) as fake:
-        token = options["token"] or FAKE_TOKEN
-        client_options = {"regions": False, **(client_options or {})}
-        async with SentryClient(token, fake.url, **client_options) as client:
-            yield SentryFake(fake, client)
+__all__ = ["sentry_fake_client_options", "sentry_fake_options"]
 
 
 @pytest.fixture
@@ -98,7 +61,6 @@ def sentry_fake_client_options() -> dict[str, Any]:
 try:
     import pytest_asyncio
 except ImportError:
-    __all__ += ["sentry_fake"]
 
     @pytest.fixture(name="sentry_fake")
     def _sentry_fake_needs_pytest_asyncio() -> None:
@@ -117,5 +79,7 @@ else:
         sentry_fake_options: dict[str, Any], sentry_fake_client_options: dict[str, Any]
     ) -> AsyncIterator[SentryFake]:
         """A started ``FakeSentry`` (token ``fake-token`` unless overridden) and a client."""
+        from sentry_async.testing import open_sentry_fake
+
         async with open_sentry_fake(sentry_fake_options, sentry_fake_client_options) as pair:
             yield pair
