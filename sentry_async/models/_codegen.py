@@ -556,7 +556,7 @@ def _install_lazy_fields(cls: type[Any], fill: Hook) -> None:
                 return object.__getattribute__(self, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-    cls.__getattr__ = __getattr__  # type: ignore[attr-defined]
+    cls.__getattr__ = __getattr__
 
 
 def _slot_getter(cls: type[Any], name: str) -> Callable[[Any], Any]:
