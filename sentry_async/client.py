@@ -21,12 +21,12 @@ from .endpoints.teams import Teams
 from .errors import ConfigurationError
 from .exchange import Exchange
 from .pagination import Paginator
+from .pipeline import DEFAULT_MAX_BODY_SIZE, ClientState, Pipeline
 from .regions import Region
 from .response import RawResponse
 from .retry import RetryPolicy
 from .route import Route
 from .sentinel import UNSET, Unset
-from .session import DEFAULT_MAX_BODY_SIZE, Session, Transport
 from .stores import RateLimitStore
 
 __all__ = ["DEFAULT_BASE_URL", "SentryClient"]
@@ -113,7 +113,7 @@ class SentryClient:
                 "tab...); copy it again without them"
             )
         base = base_url or os.environ.get("SENTRY_URL") or DEFAULT_BASE_URL
-        transport = Transport(
+        state = ClientState(
             base_url=base,
             token=token.strip(),
             session=session,
@@ -126,24 +126,24 @@ class SentryClient:
         )
         self._owner = True
         self._bind(
-            Session(transport, timeout=timeout, retry=retry or RetryPolicy.disabled()),
+            Pipeline(state, timeout=timeout, retry=retry or RetryPolicy.disabled()),
         )
 
-    def _bind(self, session: Session) -> None:
-        self._session = session
-        self.organizations = Organizations(session)
-        self.projects = Projects(session)
-        self.members = Members(session)
-        self.integrations = Integrations(session)
-        self.scim = Scim(session)
-        self.teams = Teams(session)
-        self.issues = Issues(session)
-        self.releases = Releases(session)
+    def _bind(self, pipeline: Pipeline) -> None:
+        self._pipeline = pipeline
+        self.organizations = Organizations(pipeline)
+        self.projects = Projects(pipeline)
+        self.members = Members(pipeline)
+        self.integrations = Integrations(pipeline)
+        self.scim = Scim(pipeline)
+        self.teams = Teams(pipeline)
+        self.issues = Issues(pipeline)
+        self.releases = Releases(pipeline)
 
     @property
     def base_url(self) -> str:
         """The API root every path is relative to (ends in ``/api/0``)."""
-        return str(self._session.transport.api)
+        return str(self._pipeline.state.api)
 
     async def region_for(self, org: str) -> Region:
         """Which host serves ``org``'s calls: a :class:`~sentry_async.regions.Region` with
@@ -153,7 +153,7 @@ class SentryClient:
         Learned as the calls themselves learn it (at most one lookup per org, shared with
         them); never raises over a failed lookup, which leaves the org on ``base_url``.
         """
-        return await self._session.region_for(org)
+        return await self._pipeline.region_for(org)
 
     def __repr__(self) -> str:
         return f"<SentryClient {self.base_url}>"
@@ -172,7 +172,7 @@ class SentryClient:
     async def close(self) -> None:
         """Close the connection pool (unless it was given to us). Views don't close it."""
         if self._owner:
-            await self._session.transport.close()
+            await self._pipeline.state.close()
 
     def with_options(
         self,
@@ -185,8 +185,8 @@ class SentryClient:
         ``sentry.with_options(timeout=120).organizations.stats_v2(...)``; closing the view
         does nothing, close the client that owns the pool.
         """
-        current = self._session
-        session = current.with_options(
+        current = self._pipeline
+        pipeline = current.with_options(
             timeout=current.timeout if isinstance(timeout, Unset) else timeout,
             retry=(
                 current.retry
@@ -196,7 +196,7 @@ class SentryClient:
         )
         view = object.__new__(SentryClient)
         view._owner = False
-        view._bind(session)
+        view._bind(pipeline)
         return view
 
     async def request(
@@ -212,7 +212,7 @@ class SentryClient:
         ``path`` is relative to ``/api/0`` (``"/organizations/acme/environments/"``) and is
         used as given: percent-encode slugs yourself. It is also the rate-limit key.
         """
-        answer = await self._session.send(_raw_route(method, path), params=params, json=json)
+        answer = await self._pipeline.send(_raw_route(method, path), params=params, json=json)
         return answer.payload
 
     async def request_raw(
@@ -225,7 +225,7 @@ class SentryClient:
     ) -> RawResponse:
         """Like :meth:`request`, but return the status, headers, decoded body and the next
         page's cursor (:class:`~sentry_async.RawResponse`)."""
-        answer = await self._session.send(_raw_route(method, path), params=params, json=json)
+        answer = await self._pipeline.send(_raw_route(method, path), params=params, json=json)
         return RawResponse.from_answer(answer)
 
     def paginate(
@@ -243,7 +243,7 @@ class SentryClient:
         follow the ``Link`` header exactly as the typed lists do.
         """
         return Paginator(
-            self._session,
+            self._pipeline,
             _raw_route("GET", path),
             _as_is,
             params=params,

@@ -24,7 +24,7 @@
 ``APIError`` instances are built by :func:`error_from_response` from the status alone, so a
 caller can always ``except NotFound`` whatever body the server sent. Messages name the method,
 route and status, and say what to check; they are built from route templates, URLs and server
-bodies only, and the session redacts the token from them before they are raised (a server may
+bodies only, and the pipeline redacts the token from them before they are raised (a server may
 echo it). No error keeps an aiohttp exception (whose request carries the Authorization
 header) as its cause or context. Every error survives ``pickle`` with its attributes.
 """

@@ -37,7 +37,7 @@ class PacingRefused(Exception):
     """The gate would have to wait longer than the call may: raised instead of waiting.
 
     ``wait`` is the seconds the window still needs (None: no in-flight slot came free in
-    time); ``snapshot`` what this process knows of the route's window. The session turns
+    time); ``snapshot`` what this process knows of the route's window. The pipeline turns
     this into :class:`~sentry_async.errors.RateLimited`. ``client_wide`` is True when the
     slot waited for was one of the client's own ``max_concurrency`` slots (not Sentry's).
     """

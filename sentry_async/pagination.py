@@ -22,8 +22,8 @@ import attrs
 
 from .decode import DecodedItems, decode_items, inconsistent_answer, undecodable_error
 from .errors import PaginationError, UndecodableItemsError
+from .pipeline import Pipeline
 from .route import Route
-from .session import Session
 from .wire import Answer
 
 __all__ = ["Page", "PageStyle", "Paginator"]
@@ -93,14 +93,14 @@ class Paginator(Generic[T]):
         "_page_size_param",
         "_params",
         "_per_page",
+        "_pipeline",
         "_route",
-        "_session",
         "_style",
     )
 
     def __init__(
         self,
-        session: Session,
+        pipeline: Pipeline,
         route: Route,
         decode: Callable[[Any], T],
         *,
@@ -114,7 +114,7 @@ class Paginator(Generic[T]):
             raise ValueError(f"per_page must be a positive int, not {per_page!r}")
         if style is PageStyle.SINGLE and (cursor is not None or per_page is not None):
             raise ValueError(f"{route.template} returns a single page: no cursor or per_page")
-        self._session = session
+        self._pipeline = pipeline
         self._route = route
         self._decode = decode
         self._params = dict(params or {})
@@ -215,7 +215,7 @@ class Paginator(Generic[T]):
                 ahead.exception()  # retrieved, so an unused failure is not reported as lost
 
     def _send(self, cursor: str | None) -> Coroutine[Any, Any, Answer]:
-        return self._session.send(self._route, params=self._query(cursor))
+        return self._pipeline.send(self._route, params=self._query(cursor))
 
     def _query(self, cursor: str | None) -> dict[str, Any]:
         query = dict(self._params)

@@ -1,7 +1,7 @@
 """Retry policy: whether, and after how long, to try a request again. Pure.
 
 ``decide`` is a function of (policy, method, what went wrong, attempt, time spent, a random
-number): no clock, no sleeping, no HTTP. The session turns its answer into a wait.
+number): no clock, no sleeping, no HTTP. The pipeline turns its answer into a wait.
 """
 
 from __future__ import annotations

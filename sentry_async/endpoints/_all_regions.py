@@ -19,9 +19,9 @@ from typing import Any, TypeVar
 
 from ..errors import PaginationError
 from ..pagination import Page, PageStyle, Paginator
+from ..pipeline import Pipeline
 from ..regions import Region
 from ..route import Route
-from ..session import Session
 
 __all__ = ["AllRegionsPaginator"]
 
@@ -40,7 +40,7 @@ class AllRegionsPaginator(Paginator[T]):
 
     def __init__(
         self,
-        session: Session,
+        pipeline: Pipeline,
         route: Route,
         decode: Callable[[Any], T],
         *,
@@ -51,14 +51,14 @@ class AllRegionsPaginator(Paginator[T]):
         style: PageStyle = PageStyle.LINK,
     ) -> None:
         super().__init__(
-            session, route, decode, params=params, cursor=cursor, per_page=per_page, style=style
+            pipeline, route, decode, params=params, cursor=cursor, per_page=per_page, style=style
         )
         self._identity = identity
 
     async def _pages(self, *, prefetch: bool) -> AsyncIterator[Page[T]]:
-        regions = await self._session.regions()
+        regions = await self._pipeline.regions()
         if len(regions) == 1 and not regions[0].routed:
-            async for page in self._in(self._session, self._cursor)._pages(prefetch=prefetch):
+            async for page in self._in(self._pipeline, self._cursor)._pages(prefetch=prefetch):
                 yield page
             return
         start, cursor = self._resume(regions)
@@ -67,7 +67,7 @@ class AllRegionsPaginator(Paginator[T]):
         for index in range(start, len(regions)):
             region = regions[index]
             after = regions[index + 1] if index + 1 < len(regions) else None
-            inner = self._in(self._session.at(region), cursor if index == start else None)
+            inner = self._in(self._pipeline.at(region), cursor if index == start else None)
             async for page in inner._pages(prefetch=prefetch):
                 items = []
                 for item in page.items:
@@ -86,9 +86,9 @@ class AllRegionsPaginator(Paginator[T]):
                     headers=page.headers,
                 )
 
-    def _in(self, session: Session, cursor: str | None) -> Paginator[T]:
+    def _in(self, pipeline: Pipeline, cursor: str | None) -> Paginator[T]:
         return Paginator(
-            session,
+            pipeline,
             self._route,
             self._decode,
             params=self._params,

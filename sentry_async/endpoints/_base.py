@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 from ..decode import decode_answer
 from ..models._converter import structurer
 from ..pagination import PageStyle, Paginator
+from ..pipeline import Pipeline
 from ..route import Route
-from ..session import Session
 from ..wire import Answer
 
 __all__ = ["Endpoint"]
@@ -18,12 +18,12 @@ T = TypeVar("T")
 
 
 class Endpoint:
-    """Base of the namespaces (``sentry.projects`` ...): thin calls into the session."""
+    """Base of the namespaces (``sentry.projects`` ...): thin calls into the pipeline."""
 
-    __slots__ = ("_session",)
+    __slots__ = ("_pipeline",)
 
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    def __init__(self, pipeline: Pipeline) -> None:
+        self._pipeline = pipeline
 
     async def _fetch(
         self,
@@ -33,7 +33,7 @@ class Endpoint:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
     ) -> T:
-        answer = await self._session.send(route, params=params, json=json)
+        answer = await self._pipeline.send(route, params=params, json=json)
         return self._decode(answer, model)
 
     @staticmethod
@@ -47,7 +47,7 @@ class Endpoint:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
     ) -> None:
-        await self._session.send(route, params=params, json=json)
+        await self._pipeline.send(route, params=params, json=json)
 
     def _paginate(
         self,
@@ -61,7 +61,7 @@ class Endpoint:
         page_size_param: str = "per_page",
     ) -> Paginator[T]:
         return Paginator(
-            self._session,
+            self._pipeline,
             route,
             structurer(model),
             params=params,

@@ -204,7 +204,7 @@ class Issues(Endpoint):
         route = Route.build("PUT", _ISSUES, org=org)
         result: IssueChanges | None = None
         for chunk in _chunks(_ids(ids)):
-            answer = await self._session.send(route, params=_guarded(chunk), json=body)
+            answer = await self._pipeline.send(route, params=_guarded(chunk), json=body)
             if answer.payload is not None:
                 result = self._decode(answer, IssueChanges)
         return result
@@ -218,7 +218,7 @@ class Issues(Endpoint):
         Raises ``SentryError`` subclasses (403 without ``event:admin``...)."""
         route = Route.build("DELETE", _ISSUES, org=org)
         for chunk in _chunks(_ids(ids)):
-            await self._session.send(route, params=_guarded(chunk))
+            await self._pipeline.send(route, params=_guarded(chunk))
 
     async def delete(self, org: str, issue_id: str | int) -> None:
         """Schedule an issue for deletion (``DELETE /organizations/{org}/issues/{issue_id}/``;

@@ -84,7 +84,7 @@ class Organizations(Endpoint):
 
             decode, params["owner"], style = unwrap, "1", PageStyle.SINGLE
         return AllRegionsPaginator(
-            self._session,
+            self._pipeline,
             route,
             decode,
             identity=_org_id,

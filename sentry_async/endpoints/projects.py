@@ -141,7 +141,7 @@ class Projects(Endpoint):
             "resolution": resolution,
         }
         route = Route.build("GET", "/projects/{org}/{project}/stats/", org=org, project=project)
-        answer = await self._session.send(route, params=params)
+        answer = await self._pipeline.send(route, params=params)
         return decode_answer(answer, decode_stat_points, "a list of [timestamp, count] points")
 
     def list_users(

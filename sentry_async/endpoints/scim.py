@@ -105,7 +105,7 @@ class Scim(Endpoint):
         if not operations:
             raise ValueError("operations must not be empty")
         route = Route.build("PATCH", _USER, org=org, user_id=user_id)
-        answer = await self._session.send(route, json=scim_patch([dict(op) for op in operations]))
+        answer = await self._pipeline.send(route, json=scim_patch([dict(op) for op in operations]))
         if answer.payload is None:
             return None
         return self._decode(answer, ScimUser)

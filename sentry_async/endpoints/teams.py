@@ -103,7 +103,7 @@ class Teams(Endpoint):
         ``NotFound`` for an unknown member or team.
         """
         route = Route.build("POST", _MEMBERSHIP, org=org, member_id=member_id, team=team)
-        answer = await self._session.send(route)
+        answer = await self._pipeline.send(route)
         return None if answer.payload is None else self._decode(answer, Team)
 
     async def remove_member(self, org: str, team: str, member_id: str | int) -> None:

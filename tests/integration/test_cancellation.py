@@ -71,7 +71,7 @@ async def cancel_mid_way(sentry: SentryClient, fake: FakeSentry, slugs: list[str
     assert received < len(slugs)
     assert fake.counters.concurrency_limited == 0  # the gate kept the fan-out within the cap
     assert asyncio.all_tasks() == {asyncio.current_task()}
-    budget = sentry._session.transport.gate.budget(GET_PROJECT)  # the gate's own view
+    budget = sentry._pipeline.state.gate.budget(GET_PROJECT)  # the gate's own view
     assert budget.in_flight == 0  # no in-flight slot leaked by a cancelled call
 
     # The same client still works. (The fake, like Sentry, still counts the abandoned

@@ -246,7 +246,7 @@ async def test_rate_limits_are_kept_per_host_as_well_as_per_route() -> None:
     async with cloud(rate_limit=limits) as fake, client(fake.url) as sentry:
         await sentry.projects.list("euro").collect()
         await sentry.projects.list("acme").collect()
-        gate = sentry._session.transport.gate
+        gate = sentry._pipeline.state.gate
         de = fake.region_url("de").removeprefix("http://")
         us = fake.region_url("us").removeprefix("http://")
         de_budget, us_budget = gate.budget(f"{de} {PROJECTS}"), gate.budget(f"{us} {PROJECTS}")

@@ -34,6 +34,7 @@ from sentry_async.errors import (
     redact,
     snippet,
 )
+from sentry_async.pipeline import ClientState, Pipeline
 from sentry_async.ratelimit import (
     MAX_COUNT,
     MAX_EPOCH,
@@ -47,7 +48,6 @@ from sentry_async.ratelimit import (
 )
 from sentry_async.retry import Failure, backoff, decide
 from sentry_async.route import Route, encode_segment
-from sentry_async.session import Session, Transport
 from sentry_async.stores import MemoryRateLimitStore
 from sentry_async.wire import (
     _stdlib_loads,
@@ -329,15 +329,15 @@ def test_path_parameters_encode_or_raise_caller_errors(value: Any) -> None:
 # -- 4. redirects go only where the token may go ---------------------------------------------
 
 
-def _session(base: str) -> Session:
-    transport = Transport(
+def _pipeline(base: str) -> Pipeline:
+    transport = ClientState(
         base_url=base, token=TOKEN, session=None, clock=ManualClock(), max_concurrency=None
     )
-    return Session(transport, timeout=5.0, retry=RetryPolicy())
+    return Pipeline(transport, timeout=5.0, retry=RetryPolicy())
 
 
 SESSIONS = {
-    base: _session(base) for base in ("https://sentry.example", "http://sentry.example:8080")
+    base: _pipeline(base) for base in ("https://sentry.example", "http://sentry.example:8080")
 }
 
 locations = st.one_of(
@@ -454,7 +454,7 @@ def test_a_body_scrubbed_at_the_source_holds_the_token_nowhere(
 ) -> None:
     """Property 5 at the source: whatever JSON (escaped or not) echoes the token, nothing
     decoded or raised from the scrubbed body holds it, not even cut short in a snippet."""
-    from sentry_async.session import _Token
+    from sentry_async.pipeline import _Token
 
     secret = _Token(token)
     text = json.dumps([value, "x" * (len(json.dumps(value)) % 200)])

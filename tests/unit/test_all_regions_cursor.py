@@ -28,7 +28,7 @@ REGIONS = (region("us", "https://us.sentry.io"), region(None, "https://de.sentry
 
 def resume(cursor: str | None) -> tuple[int, str | None]:
     paginator = AllRegionsPaginator(
-        CLIENT._session, ROUTE, lambda item: item, identity=id, cursor=cursor
+        CLIENT._pipeline, ROUTE, lambda item: item, identity=id, cursor=cursor
     )
     return paginator._resume(REGIONS)
 

@@ -2,8 +2,8 @@
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from sentry_async.pipeline import _Token
 from sentry_async.ratelimit import ClockSkew
-from sentry_async.session import _Token
 
 TOKEN = "sntryu_" + "a1b2c" * 10
 

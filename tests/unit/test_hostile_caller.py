@@ -267,7 +267,7 @@ async def test_a_client_wide_concurrency_refusal_says_so() -> None:
     async with SentryClient(
         TOKEN, "https://sentry.example", clock=clock, retry=retry, max_concurrency=1
     ) as sentry:
-        gate = sentry._session.transport.gate
+        gate = sentry._pipeline.state.gate
         await gate.acquire("GET /held/")
         try:
             with pytest.raises(RateLimited, match="max_concurrency") as info:

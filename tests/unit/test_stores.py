@@ -315,7 +315,7 @@ async def test_client_hands_the_store_a_fingerprint_not_the_token(
         headers={"X-Sentry-Rate-Limit-Limit": "40", "X-Sentry-Rate-Limit-Remaining": "39"},
     )
     async with SentryClient(TOKEN, "https://sentry.example", rate_limit_store=store) as sentry:
-        assert sentry._session.transport.gate.store is store
+        assert sentry._pipeline.state.gate.store is store
         await sentry.request("GET", "/organizations/")
     scopes = {scope for scope, _route in store._routes}
     assert scopes == {token_fingerprint(TOKEN)}
@@ -329,4 +329,4 @@ async def test_views_share_the_clients_store() -> None:
     store = MemoryRateLimitStore()
     async with SentryClient(TOKEN, "https://sentry.example", rate_limit_store=store) as sentry:
         view = sentry.with_options(timeout=5)
-        assert view._session.transport.gate.store is store
+        assert view._pipeline.state.gate.store is store

@@ -144,7 +144,7 @@ async def test_each_region_host_has_its_own_rate_limit_state(mocked: MockHttp) -
     mocked.get(f"{DE}/organizations/acme/", payload={"id": "1", "slug": "acme"}, headers=headers)
     async with client(org_token("acme", "https://de.sentry.io")) as sentry:
         await sentry.organizations.get("acme")
-        gate = sentry._session.transport.gate
+        gate = sentry._pipeline.state.gate
         routed = gate.budget("de.sentry.io GET /organizations/{org}/")
         base = gate.budget("sentry.io GET /organizations/{org}/")
     assert routed.known and routed.limit == 40

@@ -2,7 +2,7 @@
 
 Each step has one concern::
 
-    Session.send        body/query encoding, then retrying (retry.decide)
+    Pipeline.send        body/query encoding, then retrying (retry.decide)
     _follow_redirects   same-origin GET redirects; Authorization never leaves the origin
     _send_once          rate/concurrency gate around exactly one Exchange call
     wire.decipher       (status, headers, body) -> Answer or typed error
@@ -14,8 +14,9 @@ redirects are followed only within the base URL's origin (or its https upgrade);
 error raised is a :class:`~sentry_async.errors.SentryError` with the token redacted and no
 HTTP library's exception (aiohttp's carry the request, token included) attached.
 
-A :class:`Transport` (connection pool, gate, token) is shared by a client and every
-``with_options`` view of it; a :class:`Session` adds per-view options (timeout, retry).
+A :class:`ClientState` (base URL, token, connection pool, rate-limit gate, region
+directory) is shared by a client and every ``with_options`` view of it; a
+:class:`Pipeline` runs calls through it with one view's options (timeout, retry, region).
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ from .wire import Answer, decipher, dumps
 if TYPE_CHECKING:
     import aiohttp
 
-__all__ = ["DEFAULT_MAX_BODY_SIZE", "Session", "Transport", "normalise_base_url"]
+__all__ = ["DEFAULT_MAX_BODY_SIZE", "ClientState", "Pipeline", "normalise_base_url"]
 
 log = logging.getLogger("sentry_async")
 
@@ -237,7 +238,7 @@ def encode_query(params: Mapping[str, Any] | None) -> Query | None:
     return pairs or None
 
 
-class Transport:
+class ClientState:
     """What every view of one client shares: base URL, token, connection pool, gate."""
 
     def __init__(
@@ -325,7 +326,7 @@ class Transport:
         return host
 
     def check_usable(self) -> None:
-        """Raise unless this transport is open and bound to the running loop (or none yet)."""
+        """Raise unless the client is open and bound to the running loop (or none yet)."""
         if self.closed:
             raise SentryError("this SentryClient is closed; create a new one")
         loop = asyncio.get_running_loop()
@@ -340,7 +341,7 @@ class Transport:
             )
 
     async def close(self) -> None:
-        """Close the exchange (the connection pool, if this transport created it)."""
+        """Close the exchange (the connection pool, if the client created it)."""
         self.closed = True
         if self._loop is not None and asyncio.get_running_loop() is not self._loop:
             forget = getattr(self.exchange, "forget", None)
@@ -351,12 +352,13 @@ class Transport:
         await self.exchange.close()
 
 
-class Session:
-    """One view of a transport, with its own timeout and retry policy."""
+class Pipeline:
+    """The request pipeline of one client view: sends routes through the shared
+    :class:`ClientState` with this view's timeout, retry policy and region."""
 
     def __init__(
         self,
-        transport: Transport,
+        state: ClientState,
         *,
         timeout: float | None,
         retry: RetryPolicy,
@@ -371,38 +373,36 @@ class Session:
             raise ValueError(
                 f"timeout must be positive finite seconds, or None for no timeout, not {timeout!r}"
             )
-        self.transport = transport
+        self.state = state
         self.timeout = timeout
         self.retry = retry
         self._rng = rng or random.Random()
         #: Every call of this view goes to this region's host (None: routed per org).
         self.region = region
 
-    def with_options(self, *, timeout: float | None, retry: RetryPolicy) -> Session:
-        return Session(
-            self.transport, timeout=timeout, retry=retry, rng=self._rng, region=self.region
-        )
+    def with_options(self, *, timeout: float | None, retry: RetryPolicy) -> Pipeline:
+        return Pipeline(self.state, timeout=timeout, retry=retry, rng=self._rng, region=self.region)
 
-    def at(self, region: Region) -> Session:
-        """A view of this session whose every call goes to ``region``'s host."""
-        return Session(
-            self.transport, timeout=self.timeout, retry=self.retry, rng=self._rng, region=region
+    def at(self, region: Region) -> Pipeline:
+        """A pipeline like this one whose every call goes to ``region``'s host."""
+        return Pipeline(
+            self.state, timeout=self.timeout, retry=self.retry, rng=self._rng, region=region
         )
 
     async def region_for(self, org: str) -> Region:
         """The region whose host serves ``org``'s calls (learned at most once per org)."""
-        return await self.transport.directory.region_for(org, self._lookup)
+        return await self.state.directory.region_for(org, self._lookup)
 
     async def regions(self) -> tuple[Region, ...]:
         """Every region holding the user's orgs (just the base host when not routing)."""
-        return await self.transport.directory.regions(self._lookup)
+        return await self.state.directory.regions(self._lookup)
 
     async def _lookup(self, route: Route, params: Mapping[str, Any] | None) -> Any:
         # One attempt, on the base host: a lookup that fails leaves the org's calls there
         # (the main host proxies them) and is asked again by the next call.
         once = attrs.evolve(self.retry, attempts=1, retry_rate_limited=False)
-        lookup = Session(self.transport, timeout=self.timeout, retry=once, rng=self._rng)
-        base = self.transport.directory.base
+        lookup = Pipeline(self.state, timeout=self.timeout, retry=once, rng=self._rng)
+        base = self.state.directory.base
         return (await lookup.send(route, params=params, region=base)).payload
 
     def _known_host(self, route: Route, region: Region | None) -> Host | None:
@@ -410,20 +410,20 @@ class Session:
         if region is None:
             region = self.region
         if region is None:
-            return self.transport.host_of(route.path)
-        return self.transport.host(region)
+            return self.state.host_of(route.path)
+        return self.state.host(region)
 
     async def _looked_up_host(self, route: Route, deadline: float | None) -> Host:
-        transport = self.transport
+        state = self.state
         org = org_of(route.path)
         assert org is not None
         # The lookup may take at most half of what the call has left (and never more than
         # LOOKUP_WAIT): the rest is for the call itself, sent to the base host if need be.
         within = LOOKUP_WAIT
         if deadline is not None:
-            within = min(within, (deadline - transport.clock.monotonic()) / 2)
-        region = await transport.directory.region_for(org, self._lookup, within=within)
-        return transport.host(region)
+            within = min(within, (deadline - state.clock.monotonic()) / 2)
+        region = await state.directory.region_for(org, self._lookup, within=within)
+        return state.host(region)
 
     async def send(
         self,
@@ -442,7 +442,7 @@ class Session:
         """
         body = dumps(json) if json is not None else None
         query = encode_query(params)
-        clock = self.transport.clock
+        clock = self.state.clock
         started = clock.monotonic()
         policy = self.retry
         deadline = None if policy.deadline is None else started + policy.deadline
@@ -452,7 +452,7 @@ class Session:
             try:
                 return await self._follow_redirects(route, query, body, deadline, host)
             except SentryError as exc:
-                self.transport.token.scrub(exc)
+                self.state.token.scrub(exc)
                 failure = classify(exc)
                 if failure is None:
                     raise
@@ -462,7 +462,7 @@ class Session:
                     attempt = limited
                     wait_hint = exc.retry_after
                     if exc.rate is None and wait_hint is not None:
-                        self.transport.gate.note_blocked(host.key(route), wait_hint)
+                        self.state.gate.note_blocked(host.key(route), wait_hint)
                 else:
                     errors += 1
                     attempt = errors
@@ -505,7 +505,7 @@ class Session:
         deadline: float | None,
         host: Host,
     ) -> Answer:
-        transport = self.transport
+        state = self.state
         url = host.url_for(route.path)
         hops = 0
         while True:
@@ -541,7 +541,7 @@ class Session:
             headers=headers,
             body=data,
             # Only a 429's Retry-After date is read against the server's clock.
-            now=transport.gate.now() if status == 429 else 0.0,
+            now=state.gate.now() if status == 429 else 0.0,
             rate=rate,
         )
 
@@ -551,7 +551,7 @@ class Session:
         """Where a redirect leads, if the token may go there (the origin of the host the
         call was sent to, by default the base URL's, or its https upgrade); else
         RedirectRefused."""
-        host = host or self.transport.home
+        host = host or self.state.home
         target: URL | None
         try:
             target = url.join(URL(location, encoded=True))
@@ -601,12 +601,12 @@ class Session:
         deadline: float | None,
         host: Host,
     ) -> tuple[int, CIMultiDictProxy[str], bytes, RateSnapshot | None]:
-        transport = self.transport
-        transport.check_usable()
-        headers = transport.headers if body is None else transport.json_headers
-        gate = transport.gate
+        state = self.state
+        state.check_usable()
+        headers = state.headers if body is None else state.json_headers
+        gate = state.gate
         key = host.key(route)
-        clock = transport.clock
+        clock = state.clock
         try:
             await gate.acquire(key, deadline=deadline, max_wait=self.retry.max_rate_limit_wait)
         except PacingRefused as refused:
@@ -622,12 +622,12 @@ class Session:
         try:
             sent = clock.time()
             status, answer_headers, data, truncated = await _exchange(
-                transport, route.method, url, query, body, headers, timeout
+                state, route.method, url, query, body, headers, timeout
             )
             ok = 200 <= status <= 299
-            if ok and len(data) > transport.max_values:
+            if ok and len(data) > state.max_values:
                 too_many = data.count(b",") + data.count(b"[") + data.count(b"{")
-                too_many = too_many if too_many > transport.max_values else 0
+                too_many = too_many if too_many > state.max_values else 0
             answered = True
             rate = parse_rate_headers(answer_headers)
             gate.skew.observe(answer_headers.get("Date"), sent, clock.time())
@@ -647,7 +647,7 @@ class Session:
                 raise ResponseTooLarge(
                     f"{route.method} {route.template}: its answer could not be decompressed "
                     f"within the HTTP library's limits or is wrongly encoded ({error.args[0]})",
-                    limit=transport.max_body_size,
+                    limit=state.max_body_size,
                     method=route.method,
                     route=route.template,
                     url=str(url),
@@ -656,13 +656,13 @@ class Session:
                 )
             raise error
         if too_many:
-            limit = transport.max_values
+            limit = state.max_values
             raise ResponseTooLarge(
                 f"{route.method} {route.template} answered {status} with about {too_many} "
                 f"JSON values, over the {limit} allowed for max_body_size "
-                f"({transport.max_body_size} bytes, one value per {VALUES_PER_BYTE}); it was "
+                f"({state.max_body_size} bytes, one value per {VALUES_PER_BYTE}); it was "
                 f"not decoded (ask for less, or raise max_body_size; url: {url})",
-                limit=transport.max_body_size,
+                limit=state.max_body_size,
                 method=route.method,
                 route=route.template,
                 url=str(url),
@@ -673,7 +673,7 @@ class Session:
         too_large = truncated and ok
         if too_large:
             kind = answer_headers.get("Content-Type", "")
-            limit = transport.max_body_size
+            limit = state.max_body_size
             raise ResponseTooLarge(
                 f"{route.method} {route.template} answered {status} with a body over "
                 f"max_body_size ({limit} bytes); it was not read further (ask for less: fewer "
@@ -694,7 +694,7 @@ class Session:
         wait = refused.wait
         if refused.client_wide:
             what = (
-                f"all {self.transport.gate.max_concurrency} of this client's max_concurrency "
+                f"all {self.state.gate.max_concurrency} of this client's max_concurrency "
                 "slots stayed busy past the call's deadline (a limit of this client, not "
                 "Sentry's: raise max_concurrency or the deadline"
             )
@@ -760,7 +760,7 @@ class Session:
 
 
 async def _exchange(
-    transport: Transport,
+    state: ClientState,
     method: str,
     url: URL,
     query: Query | None,
@@ -773,17 +773,17 @@ async def _exchange(
     With the exchange's own frame, the only frame holding the Authorization header: errors
     are raised by the caller, whose frames never hold the token.
     """
-    token = transport.token
+    token = state.token
     headers = _Headers(base_headers, Authorization=token.bearer())
     try:
-        status, answer_headers, data, truncated = await transport.exchange(
+        status, answer_headers, data, truncated = await state.exchange(
             method,
             url,
             params=query,
             headers=headers,
             body=body,
             timeout=timeout,
-            max_body_size=transport.max_body_size,
+            max_body_size=state.max_body_size,
         )
     finally:
         del headers

@@ -399,7 +399,7 @@ async def test_token_never_appears_in_reprs_logs_or_errors(
     mocked.post(f"{API}/organizations/acme/members/", status=502, body="<html>x</html>")
     texts: list[str] = []
     async with SentryClient(TOKEN, "https://sentry.example", clock=clock) as client:
-        texts += [repr(client), str(client), repr(client._session.transport.__dict__)]
+        texts += [repr(client), str(client), repr(client._pipeline.state.__dict__)]
         for call in (
             client.organizations.get("acme"),
             client.members.add("acme", email="x@acme.test"),
@@ -429,8 +429,8 @@ async def test_with_options_shares_pool_and_rate_state(
     mocked.get(url, payload=ORG, headers=rate_headers(clock, 0, reset_in=5))
     mocked.get(url, payload=ORG)
     view = sentry.with_options(timeout=120.0, retry=None)
-    assert view._session.timeout == 120.0
-    assert view._session.transport is sentry._session.transport
+    assert view._pipeline.timeout == 120.0
+    assert view._pipeline.state is sentry._pipeline.state
     await sentry.organizations.get("acme")
     await view.organizations.get("acme")  # the view waits on the budget the client learned
     assert sum(clock.sleeps) == pytest.approx(5.0, abs=0.05)
@@ -481,7 +481,7 @@ async def test_callback_sees_json_body_only_with_given_fields(
 
 def test_parsed_urls_are_reused_and_the_cache_stays_bounded() -> None:
     client = SentryClient(TOKEN, "https://sentry.example")
-    transport = client._session.transport
+    transport = client._pipeline.state
     first = transport.url_for("/projects/acme/web/")
     assert transport.url_for("/projects/acme/web/") is first
     assert str(first) == f"{API}/projects/acme/web/"
