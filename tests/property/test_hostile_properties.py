@@ -330,13 +330,13 @@ def test_path_parameters_encode_or_raise_caller_errors(value: Any) -> None:
 
 
 def _pipeline(base: str) -> Pipeline:
-    transport = ClientState(
+    state = ClientState(
         base_url=base, token=TOKEN, session=None, clock=ManualClock(), max_concurrency=None
     )
-    return Pipeline(transport, timeout=5.0, retry=RetryPolicy())
+    return Pipeline(state, timeout=5.0, retry=RetryPolicy())
 
 
-SESSIONS = {
+PIPELINES = {
     base: _pipeline(base) for base in ("https://sentry.example", "http://sentry.example:8080")
 }
 
@@ -359,13 +359,13 @@ locations = st.one_of(
 
 
 @FAST
-@given(base=st.sampled_from(sorted(SESSIONS)), location=locations)
+@given(base=st.sampled_from(sorted(PIPELINES)), location=locations)
 def test_a_redirect_is_followed_only_within_the_trusted_origins(base: str, location: str) -> None:
-    session = SESSIONS[base]
+    pipeline = PIPELINES[base]
     route = Route("GET", "/x/", "/x/")
-    here = session.transport.url_for("/x/")
+    here = pipeline.state.url_for("/x/")
     try:
-        target = session._redirect_target(route, here, 302, location)
+        target = pipeline._redirect_target(route, here, 302, location)
     except RedirectRefused as refused:
         message = str(refused)
         target = None
@@ -373,7 +373,7 @@ def test_a_redirect_is_followed_only_within_the_trusted_origins(base: str, locat
         assert "base_url" in message
         return
     origin = (target.scheme, target.host, target.port)
-    assert origin in session.transport.trusted
+    assert origin in pipeline.state.trusted
     assert target.user is None and target.password is None
     assert isinstance(target, URL)
 

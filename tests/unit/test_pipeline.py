@@ -481,10 +481,10 @@ async def test_callback_sees_json_body_only_with_given_fields(
 
 def test_parsed_urls_are_reused_and_the_cache_stays_bounded() -> None:
     client = SentryClient(TOKEN, "https://sentry.example")
-    transport = client._pipeline.state
-    first = transport.url_for("/projects/acme/web/")
-    assert transport.url_for("/projects/acme/web/") is first
+    state = client._pipeline.state
+    first = state.url_for("/projects/acme/web/")
+    assert state.url_for("/projects/acme/web/") is first
     assert str(first) == f"{API}/projects/acme/web/"
     for n in range(10_000):
-        transport.url_for(f"/projects/acme/p{n}/")
-    assert len(transport.home._urls) <= 4096
+        state.url_for(f"/projects/acme/p{n}/")
+    assert len(state.home._urls) <= 4096
