@@ -88,7 +88,8 @@ class SentryError(Exception):
     """Base class of every error raised by sentry_async.
 
     ``method`` (``"GET"``), ``route`` (the template, ``"/organizations/{org}/"``) and ``url``
-    (the full URL sent) name the request the error is about, the same way on every error:
+    (the URL sent, without its query string: search terms and cursors stay out of messages
+    and logs) name the request the error is about, the same way on every error:
     ``except SentryError as e: log(e.method, e.route)``. The errors a request raises
     (``TransportError``, ``DecodeError``, ``AmbiguousWriteError``, ``APIError`` and their
     subclasses) always have all three, typed ``str``. Elsewhere they are ``str | None``: None

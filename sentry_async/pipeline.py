@@ -22,6 +22,7 @@ directory) is shared by a client and every ``with_options`` view of it; a
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import math
 import os
@@ -29,6 +30,7 @@ import random
 import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import quote, quote_plus
 
 import attrs
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -174,8 +176,12 @@ class _Token:
         return self.scrub_headers(headers, plain), self.scrub_body(body, plain)
 
     def scrub(self, error: SentryError) -> SentryError:
-        """``error`` with the token removed from its message and attributes."""
-        return redact(error, self._plain().decode())
+        """``error`` with the token removed from its message and attributes, as sent and
+        as a URL would carry it (percent-encoded, either case of hex: a ``Location``)."""
+        plain = self._plain().decode()
+        for form in _url_forms(plain):
+            redact(error, form)
+        return error
 
     def scrub_body(self, data: bytes, plain: bytes | None = None) -> bytes:
         """``data`` with every copy of the token (plain or JSON-escaped) masked.
@@ -192,6 +198,11 @@ class _Token:
         # "\\u" costs as much as decoding a small answer.
         if b"\\" in data and (b"\\u" in data or b"\\/" in data):
             data = self._escaped.sub(_MASK, data)
+        if b"\0" in data:  # UTF-16/32 text (an error page): the token with NULs between
+            for codec in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
+                wide = plain.decode().encode(codec)
+                if wide in data:
+                    data = data.replace(wide, _MASK.decode().encode(codec))
         return data
 
     def scrub_headers(
@@ -199,17 +210,34 @@ class _Token:
     ) -> CIMultiDictProxy[str]:
         """``headers``, or a copy with the token masked where a value echoes it."""
         text = (plain or self._plain()).decode()
-        # One search over all values joined (a NUL never occurs in a header value).
-        if len(text) < MIN_REDACTED_LENGTH or text not in "\0".join(headers.values()):
+        # One search over all names and values joined (a NUL occurs in neither).
+        if len(text) < MIN_REDACTED_LENGTH or text not in "\0".join(
+            itertools.chain(headers.keys(), headers.values())
+        ):
             return headers
         mask = _MASK.decode()
-        clean = CIMultiDict((k, v.replace(text, mask)) for k, v in headers.items())
+        clean = CIMultiDict(
+            (k.replace(text, mask), v.replace(text, mask)) for k, v in headers.items()
+        )
         return CIMultiDictProxy(clean)
 
     def __repr__(self) -> str:
         return "<token redacted>"
 
     __str__ = __repr__
+
+
+def _url_forms(token: str) -> list[str]:
+    """The token, and the percent-encoded forms a URL (a ``Location``) may carry it in."""
+    forms = [token]
+    for encoded in (quote(token, safe=""), quote(token, safe="/"), quote_plus(token)):
+        for form in (encoded, _LOWER_HEX.sub(lambda m: m.group(0).lower(), encoded)):
+            if form not in forms:
+                forms.append(form)
+    return forms
+
+
+_LOWER_HEX = re.compile(r"%[0-9A-F]{2}")
 
 
 def encode_query(params: Mapping[str, Any] | None) -> Query | None:

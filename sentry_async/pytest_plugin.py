@@ -1,10 +1,11 @@
 """pytest plugin: the ``sentry_fake`` fixture, a running fake Sentry plus a client bound to it.
 
 Registered as a ``pytest11`` entry point, so every pytest session where sentry-async is
-installed imports this module: it lives outside ``sentry_async.testing`` and stays cheap and
-free of side effects. The fake (aiohttp.web) is imported only when a test asks for the
-fixture. Annotate with ``sentry_async.testing.SentryFake``; ``open_sentry_fake`` gives the same
-pair outside pytest.
+installed imports this module: it lives outside ``sentry_async.testing`` and has no side
+effects. Importing it imports ``sentry_async`` (the client, ~0.3-0.5 s); the fake
+(aiohttp.web, ``sentry_async.testing``) is imported only when a test asks for the fixture.
+Annotate with ``sentry_async.testing.SentryFake``; ``open_sentry_fake`` gives the same pair
+outside pytest.
 
 The fixture needs pytest-asyncio (``pip install "sentry-async[testing]"``); without it,
 asking for ``sentry_fake`` fails with that advice instead of "fixture not found". It is a

@@ -21,7 +21,9 @@ Rules shared by every model (compiled by ``_codegen.ModelHookFactory``):
   ``""`` is None for the fields in ``_BLANK_IS_NONE`` (``platform``, ``regionUrl``);
   ``datetime`` fields go through ``parse_datetime``;
 - lists of strings and ``Mapping[str, Any]`` values are the decoded JSON objects themselves,
-  shared with ``raw`` rather than copied; treat them as read-only.
+  shared with ``raw`` rather than copied; treat them as read-only. So is the decoded object
+  itself: it becomes ``raw``, and models with many optional fields convert those from it
+  on first read (``_codegen.LAZY_FIELDS``).
 
 Every model's function is compiled when this module is imported; ``structurer`` hands it out
 for the hot path (one call per item of a paginated list).
@@ -88,6 +90,12 @@ MODELS: tuple[type[Any], ...] = tuple(
     for obj in vars(module).values()
     if isinstance(obj, type) and attrs.has(obj) and obj.__module__ == module.__name__
 )
+
+# Forward references between model modules ("Organization" on Project), resolved once so
+# that any cattrs converter (a caller's ``cattrs.unstructure(project)``) can read the types.
+_NAMESPACE = {cls.__name__: cls for cls in MODELS}
+for _model in MODELS:
+    attrs.resolve_types(_model, localns=_NAMESPACE)
 
 # JSON keys that the camelCase rule does not produce. Several keys mean "first one present".
 _KEYS: dict[tuple[type[Any], str], tuple[str, ...]] = {
@@ -158,7 +166,9 @@ def structurer(cls: type[T]) -> Callable[[Any], T]:
 
     ``cls`` is a model class or any type the converter handles (``list[Project]``...).
     The function raises ``ModelDecodeError`` (a ``ValueError``) or another ``ValueError`` /
-    ``TypeError`` when the value does not fit.
+    ``TypeError`` when the value does not fit. It keeps the object it is given as the
+    model's ``raw`` and converts the optional fields of larger models from it on first
+    read: give it data nothing changes afterwards (a freshly decoded answer).
     """
     try:
         return _STRUCTURERS[cls]
@@ -174,7 +184,12 @@ def structurer(cls: type[T]) -> Callable[[Any], T]:
 
 
 def structure(data: Any, cls: type[T]) -> T:
-    """Turn decoded JSON into ``cls``; see ``structurer``."""
+    """Turn decoded JSON into ``cls``; see ``structurer``.
+
+    ``data`` becomes the model's ``raw`` (not copied) and the optional fields of larger
+    models are converted from it on first read: treat it as read-only afterwards, or pass
+    a copy (``copy.deepcopy``) if you go on changing it.
+    """
     return structurer(cls)(data)
 
 

@@ -1,5 +1,7 @@
 """The token is masked in every answer, whichever shortcut the scrubber takes."""
 
+import re
+
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from sentry_async.pipeline import _Token
@@ -48,3 +50,47 @@ def test_the_date_header_is_reparsed_when_it_changes() -> None:
     skew.observe("garbage", now + 1, now + 1)
     skew.observe("Fri, 15 Jan 2027 08:00:12 GMT", now + 1.5, now + 1.5)
     assert 10.0 <= skew.offset <= 11.0
+
+
+ORG_TOKEN = "sntrys_eyJpYXQiOjE3MDAwMDAwMDB9/Abc+def=_Zq9XyzSecretPart0123"
+
+
+def test_a_header_name_echoing_the_token_is_masked() -> None:
+    token = _Token(TOKEN)
+    headers = token.scrub_headers(_headers(**{f"X-Echo-{TOKEN}": "1", "Server": "x"}))
+    assert all(TOKEN not in name for name in headers) and headers["Server"] == "x"
+
+
+def test_a_utf16_error_page_has_the_token_masked() -> None:
+    token = _Token(TOKEN)
+    for codec in ("utf-16-le", "utf-16-be", "utf-32-le"):
+        page = f"<html>bad gateway for Bearer {TOKEN}</html>".encode(codec)
+        scrubbed = token.scrub_body(page)
+        assert TOKEN not in scrubbed.decode(codec).replace("\0", ""), codec
+        assert "<redacted>" in scrubbed.decode(codec)
+
+
+def test_errors_lose_the_token_in_url_encoded_forms() -> None:
+    from urllib.parse import quote, quote_plus
+
+    from sentry_async.errors import RedirectRefused
+
+    token = _Token(ORG_TOKEN)
+    lower_hex = re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quote(ORG_TOKEN, safe=""))
+    forms = [quote(ORG_TOKEN, safe=""), lower_hex, quote_plus(ORG_TOKEN)]
+    for form in forms:
+        location = f"http://elsewhere.invalid/?t={form}"
+        error = RedirectRefused(
+            f"redirected to {location}",
+            location=location,
+            new_slug=None,
+            status=302,
+            detail=None,
+            body=None,
+            method="GET",
+            route="/x/",
+            url="https://sentry.example/api/0/x/",
+        )
+        token.scrub(error)
+        shown = f"{error} {error.location} {error.args}"
+        assert form not in shown and ORG_TOKEN not in shown, form

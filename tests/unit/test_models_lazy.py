@@ -122,3 +122,21 @@ def test_only_models_with_many_optional_fields_are_lazy() -> None:
         lazy = "__getattr__" in vars(model)
         many = len([f for f in optional if f.name != "raw"]) >= LAZY_FIELDS
         assert lazy == (many and "raw" in attrs.fields_dict(model)), model.__name__
+
+
+def test_the_decoded_object_is_raw_itself_and_read_on_first_access() -> None:
+    data = _project_json()
+    project = structure(data, Project)
+    assert project.raw is data  # shared, as documented: treat it as read-only
+    assert project.name == "API"
+    data["name"] = "changed after the first read"
+    assert project.name == "API"  # converted once, then kept
+
+
+def test_a_callers_cattrs_converter_unstructures_models_with_forward_references() -> None:
+    import cattrs
+
+    project = structure(_project_json(), Project)
+    unstructured = cattrs.Converter().unstructure(project)
+    assert unstructured["organization"]["slug"] == "acme"
+    assert unstructured["team"]["slug"] == "core"
