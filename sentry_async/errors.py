@@ -169,9 +169,11 @@ class DecodeError(_RequestError):
 
 
 class ResponseTooLarge(DecodeError):
-    """The answer's body passed the client's ``max_body_size`` and was not read further.
+    """The answer's body passed the client's ``max_body_size`` and was not read further, or
+    could not be decompressed within the HTTP library's limits (a compression bomb, or a
+    broken ``Content-Encoding``: then ``status`` is 0 and ``snippet`` empty).
 
-    ``limit`` is that size in bytes. Never retried (it would be as large again): narrow the
+    ``limit`` is ``max_body_size`` in bytes. Never retried (it would be as large again): narrow the
     request (fewer results per page, a shorter period) or raise ``max_body_size``.
     """
 

@@ -2,10 +2,11 @@
 
 Each step has one concern::
 
-    Pipeline.send        body/query encoding, then retrying (retry.decide)
-    _follow_redirects   same-origin GET redirects; Authorization never leaves the origin
-    _send_once          rate/concurrency gate around exactly one Exchange call
-    wire.decipher       (status, headers, body) -> Answer or typed error
+    Pipeline.send       body/query encoding, then retrying (retry.decide)
+    _follow_redirects   same-origin GET redirects; Authorization never leaves the origin;
+                        then wire.decipher: (status, headers, body) -> Answer or typed error
+    _send_once          rate/concurrency gate around exactly one exchange
+    _exchange           the one frame that holds the Authorization header
 
 Limits (what no server answer can get past): every wait, queueing and pacing included, ends
 by the call's deadline; each attempt's timeout is the smaller of ``timeout`` and the time
@@ -409,6 +410,7 @@ class Pipeline:
         self.region = region
 
     def with_options(self, *, timeout: float | None, retry: RetryPolicy) -> Pipeline:
+        """A pipeline over the same state with another timeout and retry policy."""
         return Pipeline(self.state, timeout=timeout, retry=retry, rng=self._rng, region=self.region)
 
     def at(self, region: Region) -> Pipeline:
@@ -475,6 +477,8 @@ class Pipeline:
         policy = self.retry
         deadline = None if policy.deadline is None else started + policy.deadline
         host = self._known_host(route, region) or await self._looked_up_host(route, deadline)
+        # 429s and other failures each have their own attempt budget (RetryPolicy): waiting
+        # out a rate limit is not a sign that the server is failing.
         errors = limited = 0
         while True:
             try:
@@ -798,8 +802,8 @@ async def _exchange(
 ) -> tuple[int, CIMultiDictProxy[str], bytes, bool]:
     """One exchange: (status, headers, body with the token masked, whether cut).
 
-    With the exchange's own frame, the only frame holding the Authorization header: errors
-    are raised by the caller, whose frames never hold the token.
+    This frame (with the exchange's own) is the only one that ever holds the Authorization
+    header; errors are raised by the callers, so no traceback reaches the token.
     """
     token = state.token
     headers = _Headers(base_headers, Authorization=token.bearer())

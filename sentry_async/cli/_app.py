@@ -273,8 +273,8 @@ async def _audit(options: AuditOptions, io: _IO, interrupt: Interrupt) -> int:
             projects, members = DEMO_SIZES[options.demo_size]
             progress.status(
                 f"demo: fake Sentry at {server.url} with {projects} projects and {members} "
-                "members and invitations, limited like sentry.io (40 requests/s per route, 25 "
-                "in flight)"
+                "members, invitations and requests to join (Sentry lists no request to join), "
+                "limited like sentry.io (40 requests/s per route, 25 in flight)"
             )
             token, base_url = server.token, server.url
             io.secrets.append(token)

@@ -21,6 +21,11 @@ inlined for the common case (``try`` costs nothing on Python 3.11+ unless it fir
 names and the ``"" -> None`` fields come from the caller. The generated source is kept as
 the function's ``__doc__`` for debugging.
 
+Models with :data:`LAZY_FIELDS` or more optional fields get two functions instead: the
+structurer stores only the identity fields and ``raw``, and ``fill_<Model>(x, o)`` (the
+optional fields' lines above) runs on the first read of any other field, through the
+``__getattr__`` that :func:`_install_lazy_fields` gives the class.
+
 Why not cattrs' own ``cattrs.gen.make_dict_structure_fn`` (which also generates code):
 measured on 10,000 project list items (Python 3.11, same machine, best of 7), that function
 with key-rename overrides took ~296 ms while this generator took ~70-110 ms, and that was
@@ -337,6 +342,57 @@ def _slot_setter(cls: type[Any], name: str) -> Any:
     raise TypeError(f"{cls.__name__}.{name} is not a slot")
 
 
+_MISSING = object()
+
+#: A model with at least this many optional fields converts them on first read (see
+#: :func:`_install_lazy_fields`); smaller ones convert everything at once. The first read
+#: of a late model costs about one microsecond more (a failed slot lookup, then
+#: ``__getattr__``); an optional field costs ~0.2-0.3 µs to convert, so from about six of
+#: them a model never read beyond its identity saves more than a read model loses.
+LAZY_FIELDS = 6
+
+
+def _install_lazy_fields(cls: type[Any], fill: Hook) -> None:
+    """Give ``cls`` a ``__getattr__`` that converts its optional fields on first read.
+
+    The structurer stores only the identity fields and ``raw``; the other slots stay empty
+    until something reads one of them (an attribute, ``==``, ``repr``, ``pickle``,
+    ``attrs.asdict``: all go through attribute access), which finds the slot empty and
+    lands here: ``fill`` then converts every optional field from ``raw`` at once. Nothing
+    changes for the caller as long as ``raw`` is not changed before that first read (it
+    is the decoded answer itself; documented as read-only): optional fields never raise
+    (an unconvertible value is None), so converting them later cannot turn a success into
+    a failure; only the work moves to where it is needed (a list walked for its slugs never
+    pays for the rest). Instances built with ``__init__`` have every slot set and never get
+    here.
+    """
+    if "__getattr__" in vars(cls):
+        raise TypeError(f"{cls.__name__}: models must not define __getattr__")
+    names = frozenset(f.name for f in attrs.fields(cls))
+    raw_of = _slot_getter(cls, "raw")
+
+    def __getattr__(self: Any, name: str) -> Any:
+        if name in names:
+            try:
+                raw = raw_of(self)
+            except AttributeError:
+                raw = None
+            if raw is not None and name != "raw":
+                fill(self, raw)
+                return object.__getattribute__(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    cls.__getattr__ = __getattr__
+
+
+def _slot_getter(cls: type[Any], name: str) -> Callable[[Any], Any]:
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            descriptor = vars(klass)[name]
+            return lambda obj: descriptor.__get__(obj, klass)
+    raise TypeError(f"{cls.__name__}.{name} is not a slot")
+
+
 class ModelHookFactory:
     """A cattrs structure-hook factory compiling one function per model class.
 
@@ -521,50 +577,6 @@ class ModelHookFactory:
 
         ns[name] = first_call
         self._links.append((ns, name, model))
-
-
-_MISSING = object()
-
-#: A model with at least this many optional fields converts them on first read (see
-#: :func:`_install_lazy_fields`); smaller ones convert everything at once.
-LAZY_FIELDS = 6
-
-
-def _install_lazy_fields(cls: type[Any], fill: Hook) -> None:
-    """Give ``cls`` a ``__getattr__`` that converts its optional fields on first read.
-
-    The structurer stores only the identity fields and ``raw``; the other slots stay empty
-    until something reads one of them (an attribute, ``==``, ``repr``, ``pickle``,
-    ``attrs.asdict``: all go through attribute access), which finds the slot empty and
-    lands here: ``fill`` then converts every optional field from ``raw`` at once. Nothing
-    changes for the caller: optional fields never raise (an unconvertible value is None),
-    so converting them later cannot turn a success into a failure; only the work moves
-    to where it is needed (a list walked for its slugs never pays for the rest). Instances
-    built with ``__init__`` have every slot set and never get here.
-    """
-    names = frozenset(f.name for f in attrs.fields(cls))
-    raw_of = _slot_getter(cls, "raw")
-
-    def __getattr__(self: Any, name: str) -> Any:
-        if name in names:
-            try:
-                raw = raw_of(self)
-            except AttributeError:
-                raw = None
-            if raw is not None and name != "raw":
-                fill(self, raw)
-                return object.__getattribute__(self, name)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
-    cls.__getattr__ = __getattr__
-
-
-def _slot_getter(cls: type[Any], name: str) -> Callable[[Any], Any]:
-    for klass in cls.__mro__:
-        if name in vars(klass):
-            descriptor = vars(klass)[name]
-            return lambda obj: descriptor.__get__(obj, klass)
-    raise TypeError(f"{cls.__name__}.{name} is not a slot")
 
 
 def _default_expr(field: "attrs.Attribute[Any]", index: int, ns: dict[str, Any]) -> str:
