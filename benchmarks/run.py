@@ -22,10 +22,12 @@ import bench_core
 import bench_fanout
 import bench_faults
 import bench_goodput
+import bench_instructions
 import bench_stream
 
 BENCHMARKS: dict[str, Callable[[bool], list[dict[str, Any]]]] = {
     "core": bench_core.run,
+    "instructions": bench_instructions.run,
     "stream": bench_stream.run,
     "fanout": bench_fanout.run,
     "goodput": bench_goodput.run,
