@@ -135,10 +135,6 @@ class _Headers(dict[str, str]):
 _MASK = b"<redacted>"
 
 
-def _xor(data: bytes, key: bytes) -> bytes:
-    return (int.from_bytes(data, "big") ^ int.from_bytes(key, "big")).to_bytes(len(data), "big")
-
-
 class _Token:
     """Holds the token so that no repr, log, traceback local or object walk finds it.
 
@@ -147,12 +143,14 @@ class _Token:
     and walk the objects they reach (sentry-sdk, structlog) find no plain token.
     """
 
-    __slots__ = ("_escaped", "_key", "_masked")
+    __slots__ = ("_escaped", "_key", "_length", "_masked")
 
     def __init__(self, value: str) -> None:
         raw = value.encode()
-        self._key = os.urandom(len(raw))
-        self._masked = _xor(raw, self._key)
+        # Kept as ints: unmasking is then one XOR and one to_bytes per use.
+        self._length = len(raw)
+        self._key = int.from_bytes(os.urandom(len(raw)), "big")
+        self._masked = int.from_bytes(raw, "big") ^ self._key
         # The token as a JSON encoder may have escaped it (\u0061, \/): a server echoing
         # the header inside JSON. Its pattern never holds the token's characters in a row.
         self._escaped = re.compile(
@@ -164,7 +162,7 @@ class _Token:
         )
 
     def _plain(self) -> bytes:
-        return _xor(self._masked, self._key)
+        return (self._masked ^ self._key).to_bytes(self._length, "big")
 
     def bearer(self) -> str:
         return "Bearer " + self._plain().decode()

@@ -68,6 +68,12 @@ class RateSnapshot:
     concurrent_remaining: int | None = None
 
 
+# Header texts already read as numbers: limits and resets repeat on every answer, counts
+# stay within the limit. Bounded; refilling costs one parse per value.
+_NUMBERS: dict[str, int] = {}
+_NUMBERS_MAX = 4096
+
+
 def _int(value: str | None, cap: int = MAX_COUNT) -> int | None:
     """A non-negative decimal header value clamped to ``cap``; None when absent or garbage.
 
@@ -75,8 +81,14 @@ def _int(value: str | None, cap: int = MAX_COUNT) -> int | None:
     """
     if value is None:
         return None
+    number = _NUMBERS.get(value)
+    if number is not None:
+        return number if number <= cap else cap
     if value.isdigit() and value.isascii() and len(value) <= 32:
         number = int(value)  # the usual case, without strip() and a regex
+        if len(_NUMBERS) >= _NUMBERS_MAX:
+            _NUMBERS.clear()
+        _NUMBERS[value] = number
         return number if number <= cap else cap
     value = value.strip()
     if len(value) > 32:  # "None", a sign or anything else odd; long digit runs are huge

@@ -366,7 +366,8 @@ def _install_lazy_fields(cls: type[Any], fill: Hook) -> None:
     pays for the rest). Instances built with ``__init__`` have every slot set and never get
     here.
     """
-    if "__getattr__" in vars(cls):
+    own = vars(cls).get("__getattr__")
+    if own is not None and not getattr(own, "_lazy_fields", False):
         raise TypeError(f"{cls.__name__}: models must not define __getattr__")
     names = frozenset(f.name for f in attrs.fields(cls))
     raw_of = _slot_getter(cls, "raw")
@@ -382,6 +383,7 @@ def _install_lazy_fields(cls: type[Any], fill: Hook) -> None:
                 return object.__getattribute__(self, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    __getattr__._lazy_fields = True  # type: ignore[attr-defined]  # another converter may recompile
     cls.__getattr__ = __getattr__
 
 
