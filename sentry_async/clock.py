@@ -28,10 +28,13 @@ class Clock(Protocol):
 class SystemClock:
     """The real clock."""
 
-    # The functions themselves, not methods calling them: read several times per request.
-    # (monotonic first: from the next line on, ``time`` in this class body is the method).
-    monotonic = staticmethod(time.monotonic)
-    time = staticmethod(time.time)
+    # Looked up in ``time`` on every call, so that tests patching ``time.time`` (freezegun,
+    # ``unittest.mock``) still move this clock.
+    def time(self) -> float:
+        return time.time()
+
+    def monotonic(self) -> float:
+        return time.monotonic()
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds))

@@ -153,13 +153,7 @@ class _Token:
         self._masked = int.from_bytes(raw, "big") ^ self._key
         # The token as a JSON encoder may have escaped it (\u0061, \/): a server echoing
         # the header inside JSON. Its pattern never holds the token's characters in a row.
-        self._escaped = re.compile(
-            b"".join(
-                rb"(?:%s|\\u%04x%s)" % (re.escape(bytes([c])), c, rb"|\\/" if c == 0x2F else b"")
-                for c in raw
-            ),
-            re.IGNORECASE,
-        )
+        self._escaped = re.compile(b"".join(map(_escaped_forms, value)), re.IGNORECASE)
 
     def _plain(self) -> bytes:
         return (self._masked ^ self._key).to_bytes(self._length, "big")
@@ -224,6 +218,18 @@ class _Token:
         return "<token redacted>"
 
     __str__ = __repr__
+
+
+def _escaped_forms(char: str) -> bytes:
+    """A pattern for ``char`` as a JSON encoder may write it: as is, ``\\uXXXX`` (a pair of
+    them beyond the BMP), or ``\\/`` for a slash."""
+    forms = [re.escape(char.encode())]
+    units = char.encode("utf-16-be")
+    pairs = (units[i : i + 2] for i in range(0, len(units), 2))
+    forms.append(b"".join(rb"\\u%02x%02x" % (high, low) for high, low in pairs))
+    if char == "/":
+        forms.append(rb"\\/")
+    return b"(?:" + b"|".join(forms) + b")"
 
 
 def _url_forms(token: str) -> list[str]:

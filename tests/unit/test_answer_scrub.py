@@ -94,3 +94,23 @@ def test_errors_lose_the_token_in_url_encoded_forms() -> None:
         token.scrub(error)
         shown = f"{error} {error.location} {error.args}"
         assert form not in shown and ORG_TOKEN not in shown, form
+
+
+def test_a_non_ascii_token_echoed_json_escaped_is_masked() -> None:
+    import json
+
+    value = "sntrys_" + "ab/cé" * 6 + "🙂"
+    token = _Token(value)
+    body = json.dumps({"echo": value}).encode()  # ensure_ascii: \u00e9, \ud83d\ude42
+    assert b"\\u00e9" in body and b"\\ud83d\\ude42" in body
+    scrubbed = token.scrub_body(body)
+    assert json.loads(scrubbed)["echo"] == "<redacted>"
+
+
+def test_the_system_clock_follows_a_patched_time_module() -> None:
+    from unittest import mock
+
+    from sentry_async.clock import SystemClock
+
+    with mock.patch("time.time", return_value=42.0):
+        assert SystemClock().time() == 42.0
