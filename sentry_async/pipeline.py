@@ -30,7 +30,7 @@ import os
 import random
 import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus
 
 import attrs
@@ -556,18 +556,15 @@ class Pipeline:
             url = self._redirect_target(route, url, status, location, host)
             query = None  # the Location carries the query it wants
         if location and follow:
-            raise ResourceMoved(
+            raise _unfollowed(
+                ResourceMoved,
                 f"{route.method} {route.template} was redirected more than {MAX_REDIRECTS} "
                 f"times (a redirect loop; last to {snippet(location)!r}): the server or a "
                 f"proxy in front of it is misconfigured; check base_url (url: {url})",
-                location=location[:2048],
-                new_slug=None,
-                status=status,
-                detail=None,
-                body=None,
-                method=route.method,
-                route=route.template,
-                url=str(url),
+                route,
+                url,
+                status,
+                location,
             )
         return decipher(
             method=route.method,
@@ -614,19 +611,7 @@ class Pipeline:
             f"not followed, since the token may only go to {api} (set base_url to the "
             f"address the API really lives at; url: {url})"
         )
-        return _raise(
-            RedirectRefused(
-                message,
-                location=location[:2048],
-                new_slug=None,
-                status=status,
-                detail=None,
-                body=None,
-                method=route.method,
-                route=route.template,
-                url=str(url),
-            )
-        )
+        raise _unfollowed(RedirectRefused, message, route, url, status, location)
 
     async def _send_once(
         self,
@@ -841,5 +826,18 @@ def _what_happened(exc: SentryError) -> str:
     return type(exc).__name__
 
 
-def _raise(error: SentryError) -> NoReturn:
-    raise error
+def _unfollowed(
+    kind: type[ResourceMoved], message: str, route: Route, url: URL, status: int, location: str
+) -> ResourceMoved:
+    """The error for a 3xx that was not followed (a loop, or a target the token may not reach)."""
+    return kind(
+        message,
+        location=location[:2048],
+        new_slug=None,
+        status=status,
+        detail=None,
+        body=None,
+        method=route.method,
+        route=route.template,
+        url=str(url),
+    )
