@@ -150,9 +150,10 @@ async def test_several_calls_per_project_share_each_routes_limits() -> None:
         assert seen == expected
         assert any(hooks for _, hooks in seen.values())  # some projects do have hooks
         # Two routes interleave their windows, so a request held up across a boundary is
-        # likelier than on one route: 3% is still far from a storm (a pacing bug is dozens).
+        # likelier than on one route; on a loaded virtual machine a full run once saw 10 of
+        # 310. 5% is still far from a storm (a pacing bug is most requests, again and again).
         counters = fake.counters
-        assert counters.throttled * 100 <= 3 * counters.requests, (
+        assert counters.throttled * 100 <= 5 * counters.requests, (
             counters.throttled,
             counters.requests,
         )
