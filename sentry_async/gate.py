@@ -202,8 +202,7 @@ class RateGate:
         snapshot = bounded(snapshot, now) if answered else None
         if self._memory is not None:
             slots = self._slots(key)
-            if answered:
-                slots.budget.observe(snapshot, now)
+            slots.budget.settle(snapshot, now, answered=answered)
             slots.give_back()
         else:
             try:

@@ -211,6 +211,16 @@ class RouteBudget:
     ``known`` turns True with the route's first answer. Until then only one request is let
     through (a probe), so a wide fan-out does not burst past a concurrency limit it has not
     yet been told about.
+
+    A request is counted by Sentry in the window in which it *arrives*, which this process
+    cannot see: one sent just before a window's end (or held up by a busy event loop) may
+    be counted in the next. So every window this process moves into is first charged with
+    the requests still unanswered (``sent``) and those that ended without an answer since
+    the last window began (``lost``: the server may count them yet), and each is given back
+    (``owed``) once its answer shows it was counted elsewhere: in an older window, or, when
+    the window was learnt from an answer, before that answer. Spending the new window in
+    full while such requests landed in it is what got a fan-out a few 429s on a loaded
+    machine.
     """
 
     limit: int | None = None
@@ -220,6 +230,15 @@ class RouteBudget:
     concurrent_limit: int | None = None
     in_flight: int = 0
     known: bool = False
+    #: Requests let through by :meth:`reserve` and not yet settled (see :meth:`settle`).
+    sent: int = 0
+    #: Requests settled without an answer since the current window began.
+    lost: int = 0
+    #: How many of the requests charged to the current window may still be given back.
+    owed: int = 0
+    #: The server's remaining count in the answer the current window was learnt from
+    #: (None when this process rolled over into it by the clock).
+    adopted_from: int | None = None
 
     # -- the request-rate window -------------------------------------------------------
 
@@ -227,16 +246,20 @@ class RouteBudget:
         """Take one request from the window: 0.0 if it may go now, else seconds to wait.
 
         A window is spent only while ``now`` is more than ``RESET_MARGIN`` from its reset.
-        After waiting, call again: another task may have taken the freed budget first.
+        After waiting, call again: another task may have taken the freed budget first. A
+        request let through must be settled with :meth:`settle` when it ends.
         """
         if self.remaining is None or self.reset_at is None:
+            self.sent += 1
             return 0.0
         if now >= self.reset_at + RESET_MARGIN:
             self._roll_over(now)
             if self.remaining is None:
+                self.sent += 1
                 return 0.0
         if self.remaining > 0 and now < self.reset_at - RESET_MARGIN:
             self.remaining -= 1
+            self.sent += 1
             return 0.0
         return self.reset_at + RESET_MARGIN - now
 
@@ -244,14 +267,57 @@ class RouteBudget:
         assert self.reset_at is not None
         if self.limit is None:  # only a Retry-After block was known: it is over
             self.reset_at = self.remaining = None
+            self.owed = 0
             return
         window = self.window or DEFAULT_WINDOW
         passed = math.floor((now - self.reset_at) / window) + 1
         self.reset_at += passed * window
-        self.remaining = self.limit
+        self.remaining = max(0, self.limit - self._charge())
+        self.owed = self.limit - self.remaining
+        self.adopted_from = None
+
+    def _charge(self) -> int:
+        """What a window just entered is charged: requests that may yet arrive in it."""
+        charge = self.sent + self.lost
+        self.lost = 0
+        return charge
+
+    def settle(self, snapshot: RateSnapshot | None, now: float, *, answered: bool) -> None:
+        """A request let through by :meth:`reserve` ended; merge its answer if ``answered``.
+
+        Not ``answered`` (no answer accepted): the server may or may not have counted it, so
+        nothing is given back.
+        """
+        if self.sent > 0:
+            self.sent -= 1
+        if not answered:
+            self.lost += 1
+            return
+        if (
+            self.owed > 0
+            and snapshot is not None
+            and snapshot.reset is not None
+            and self.reset_at is not None
+            and self.remaining is not None
+        ):
+            reset = snapshot.reset
+            # Counted in an older window, or (a window learnt from an answer) already within
+            # that answer's count: charged to this window for nothing.
+            if reset < self.reset_at or (
+                reset == self.reset_at
+                and self.adopted_from is not None
+                and snapshot.remaining is not None
+                and snapshot.remaining > self.adopted_from
+            ):
+                self.owed -= 1
+                self.remaining += 1
+        self.observe(snapshot, now)
 
     def observe(self, snapshot: RateSnapshot | None, now: float) -> None:
-        """Merge an answer's headers into the budget (None: the route is not limited)."""
+        """Merge an answer's headers into the budget (None: the route is not limited).
+
+        For an answer of a request this budget let through, call :meth:`settle` instead.
+        """
         self.known = True
         if snapshot is None:
             return
@@ -270,7 +336,11 @@ class RouteBudget:
                 if gap <= MAX_RESET_AHEAD:
                     self.window = gap if self.window is None else min(self.window, gap)
             self.reset_at = reset
-            self.remaining = remaining
+            # The server's count is as of this answer's arrival: requests still unanswered
+            # may arrive after it, in this window.
+            self.remaining = max(0, remaining - self._charge())
+            self.owed = remaining - self.remaining
+            self.adopted_from = remaining
         elif reset == self.reset_at and self.remaining is not None:
             # Same window: our count already includes requests the server has not seen yet;
             # a lower server count means someone else shares the bucket.
@@ -283,6 +353,7 @@ class RouteBudget:
         if self.reset_at is None or until > self.reset_at:
             self.reset_at = until
         self.remaining = 0
+        self.owed = 0
 
     # -- the in-flight cap -------------------------------------------------------------
 

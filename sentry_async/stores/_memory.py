@@ -131,11 +131,11 @@ class MemoryRateLimitStore:
         now: float,
     ) -> None:
         state = self.route_state(scope, route)
-        if answered:
-            state.budget.observe(snapshot, now)
-        if lease is not None:
+        if lease is not None:  # let through by try_acquire: its window charge is settled
+            state.budget.settle(snapshot, now, answered=answered)
             state.give_back()
         elif answered:
+            state.budget.observe(snapshot, now)
             state.wake()  # the answer may have raised the cap (the probe came back)
 
     def block(self, scope: str, route: str, seconds: float, now: float) -> None:

@@ -23,6 +23,9 @@ class FaultKind(str, enum.Enum):
     HTML_ERROR = "html_error"  # a proxy's text/html error page (502 by default)
     DROP = "drop"  # the connection is closed without any response
     SLOW = "slow"  # wait ``delay`` seconds, then answer normally
+    # Held up on the way (a proxy's queue, a slow network): wait ``delay`` seconds *before*
+    # the rate limiter counts the request, so it may be counted in a later window.
+    LATE = "late"
     TRUNCATED = "truncated"  # the normal answer with its body cut in half (still status 200)
     APPLIED_THEN_500 = "applied_then_500"  # writes only: the write happens, then a 500
 
@@ -34,7 +37,7 @@ class Fault:
     ``route`` is a route key (``"POST /organizations/{org}/members/"``), a path template
     matching every method (``"/organizations/{org}/members/"``), or None for all routes.
     ``probability`` is rolled per matching request; ``times`` caps how often the rule fires
-    (None: forever). ``status`` overrides the 5xx status; ``delay`` is for SLOW.
+    (None: forever). ``status`` overrides the 5xx status; ``delay`` is for SLOW and LATE.
     """
 
     kind: FaultKind
@@ -109,24 +112,46 @@ class FaultPlan:
     def reseed(self, seed: int) -> None:
         self._rng.seed(seed)
 
+    def draw_late(self, key: str, template: str) -> float:
+        """Roll the LATE rules for one request: seconds to hold it before it is counted.
+
+        Rolled for every request, before the rate limiter; without LATE rules it draws
+        nothing, so the other rules' sequence for a seed does not change.
+        """
+        delay = 0.0
+        for armed in list(self._armed):
+            fault = armed.fault
+            if fault.kind is FaultKind.LATE and self._fires(armed, key, template):
+                delay += fault.delay
+        return delay
+
+    def _fires(self, armed: _Armed, key: str, template: str) -> bool:
+        """Whether a matching rule fires this time (and count it if it does)."""
+        fault = armed.fault
+        if not fault.matches(key, template):
+            return False
+        if fault.probability < 1.0 and self._rng.random() >= fault.probability:
+            return False
+        if armed.remaining is not None:
+            armed.remaining -= 1
+            if armed.remaining <= 0:
+                self._armed.remove(armed)
+        return True
+
     def draw(self, key: str, template: str, *, write: bool) -> Draw:
-        """Roll the rules for one request to route ``key``."""
+        """Roll the rules for one request to route ``key`` (all but LATE: see draw_late)."""
         delay = 0.0
         chosen: Fault | None = None
         for armed in list(self._armed):
             fault = armed.fault
-            if not fault.matches(key, template):
+            if fault.kind is FaultKind.LATE:
                 continue
             if fault.kind is FaultKind.APPLIED_THEN_500 and not write:
                 continue
             if fault.kind is not FaultKind.SLOW and chosen is not None:
                 continue
-            if fault.probability < 1.0 and self._rng.random() >= fault.probability:
+            if not self._fires(armed, key, template):
                 continue
-            if armed.remaining is not None:
-                armed.remaining -= 1
-                if armed.remaining <= 0:
-                    self._armed.remove(armed)
             if fault.kind is FaultKind.SLOW:
                 delay += fault.delay
             else:

@@ -208,6 +208,10 @@ class FakeSentry:
             key, template = f"{request.method} {match.template}", match.template
         counters = self.counters
         counters.started(key)
+        late = self.faults.draw_late(key, template)
+        if late:
+            counters.faults[FaultKind.LATE.value] += 1
+            await self._sleep(late)
         admission = self._limiter.admit(key)
         reply = _DROPPED
         fault: Fault | None = None

@@ -90,6 +90,24 @@ async def test_200_projects_at_40_per_second_in_real_time() -> None:
         assert fake.counters.max_in_flight_by_route[GET_PROJECT] <= 25
 
 
+async def test_requests_held_up_past_a_window_reset_cost_no_429() -> None:
+    """A request sent late in one window may be counted in the next (LATE holds a fifth of
+    them 1.2 s before the fake counts them); spending the next window in full on top of it
+    would overfill that window. Exact, not a bound: whatever the timing, the client charges
+    each new window with what it still has in flight."""
+    org = make_org(projects=200)
+    slugs = [project.slug for project in org.projects]
+    limits = RateLimitConfig(limit=40, concurrent_limit=25)
+    late = Fault(FaultKind.LATE, probability=0.2, delay=1.2)
+    async with serve(org, rate_limit=limits, faults=[late]) as (fake, sentry):
+        found = await fan_out_gets(sentry, slugs, concurrency=64)
+
+        check_results(org, found, slugs)
+        assert fake.counters.faults[FaultKind.LATE.value] > 20
+        assert fake.counters.throttled == 0
+        assert fake.counters.requests == len(slugs)
+
+
 async def test_1000_projects_where_the_concurrent_limit_binds() -> None:
     # 800/s would allow 1,000 requests in 1.25 s; 25 in flight answering in 0.05 s allow
     # only 500/s, so here the in-flight cap, not the window, is what paces the fan-out.

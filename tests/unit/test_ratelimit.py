@@ -56,6 +56,8 @@ def test_budget_spends_remaining_then_waits_for_reset() -> None:
     budget.observe(RateSnapshot(limit=3, remaining=2, reset=T0 + 1), T0)
     assert budget.reserve(T0) == 0.0
     assert budget.reserve(T0) == 0.0
+    for remaining in (1, 0):  # both answered within the window
+        budget.settle(RateSnapshot(limit=3, remaining=remaining, reset=T0 + 1), T0, answered=True)
     wait = budget.reserve(T0 + 0.25)
     assert wait == pytest.approx(0.75 + RESET_MARGIN)
     # After the reset a fresh window of `limit` opens, then it is spent again.
@@ -131,3 +133,79 @@ def test_the_last_moment_of_a_window_is_not_spent() -> None:
     assert budget.reserve(T0 + 1 + RESET_MARGIN / 2) == pytest.approx(RESET_MARGIN / 2)
     assert budget.reserve(T0 + 1 + RESET_MARGIN) == 0.0
     assert budget.remaining == 39  # the next window, in full, less this one
+
+
+def window(remaining: int, reset: float, limit: int = 40) -> RateSnapshot:
+    return RateSnapshot(limit=limit, remaining=remaining, reset=reset)
+
+
+def test_a_request_in_flight_across_the_reset_is_charged_to_the_next_window() -> None:
+    """It may arrive after the reset and be counted there: 40 more would make 41."""
+    budget = RouteBudget()
+    budget.observe(window(39, T0 + 1), T0)
+    assert budget.reserve(T0 + 0.9) == 0.0  # still travelling at the reset
+    assert budget.reserve(T0 + 1 + RESET_MARGIN) == 0.0
+    assert budget.remaining == 38  # 40, less the one in flight, less this one
+    assert (budget.sent, budget.owed) == (2, 1)
+
+
+def test_its_answer_from_the_old_window_gives_the_charge_back() -> None:
+    budget = RouteBudget()
+    budget.observe(window(39, T0 + 1), T0)
+    budget.reserve(T0 + 0.9)
+    budget.reserve(T0 + 1.1)  # the next window, charged for the first request
+    budget.settle(window(10, T0 + 1), T0 + 1.2, answered=True)  # counted before the reset
+    assert budget.remaining == 39
+    # An answer from the old window never gives back more than was charged.
+    budget.settle(window(9, T0 + 1), T0 + 1.2, answered=True)
+    assert budget.remaining == 39
+
+
+def test_its_answer_from_the_new_window_keeps_the_charge() -> None:
+    budget = RouteBudget()
+    budget.observe(window(39, T0 + 1), T0)
+    budget.reserve(T0 + 0.9)
+    budget.reserve(T0 + 1.1)
+    budget.settle(window(39, T0 + 2), T0 + 1.2, answered=True)  # arrived after the reset
+    assert budget.remaining == 38
+
+
+def test_a_lost_answer_is_charged_to_the_next_window() -> None:
+    """No answer: the server may count the request yet, in the window after."""
+    budget = RouteBudget()
+    budget.observe(window(39, T0 + 1), T0)
+    budget.reserve(T0 + 0.9)
+    budget.settle(None, T0 + 0.95, answered=False)
+    assert budget.reserve(T0 + 1.1) == 0.0
+    assert budget.remaining == 38
+    # Charged once: the window after that is spent in full.
+    budget.settle(None, T0 + 1.2, answered=True)
+    budget.reserve(T0 + 2.1)
+    assert budget.remaining == 39
+
+
+def test_a_window_learnt_from_an_answer_is_charged_for_requests_still_unanswered() -> None:
+    """The server's count is as of that answer's arrival; the others may arrive after it."""
+    budget = RouteBudget()
+    budget.observe(window(39, T0 + 1), T0)
+    for _ in range(5):
+        budget.reserve(T0 + 0.5)
+    # Our clock has not reached the reset yet, the server's has: one answer says so.
+    budget.settle(window(30, T0 + 2), T0 + 0.99, answered=True)
+    assert (budget.reset_at, budget.remaining, budget.adopted_from) == (T0 + 2, 26, 30)
+    # One that arrived before it was inside its count: given back.
+    budget.settle(window(31, T0 + 2), T0 + 0.99, answered=True)
+    assert budget.remaining == 27
+    # One that arrived after it was charged rightly.
+    budget.settle(window(29, T0 + 2), T0 + 0.99, answered=True)
+    assert budget.remaining == 27
+
+
+def test_nothing_is_given_back_during_a_retry_after_block() -> None:
+    budget = RouteBudget()
+    budget.observe(window(39, T0 + 1), T0)
+    budget.reserve(T0 + 0.9)
+    budget.reserve(T0 + 1.1)
+    budget.block_until(T0 + 30)
+    budget.settle(window(10, T0 + 1), T0 + 1.2, answered=True)
+    assert budget.remaining == 0
