@@ -58,11 +58,27 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 """
 
-# KEYS: budget, leases. ARGV: lease id, lease ttl (s), reset margin (s), default window (s).
-# Returns {0} admitted, no slot needed (no cap); {1} admitted holding lease ARGV[1];
+# A window entered (by the clock in acquire, or learnt from an answer in release) is first
+# charged with the requests the fleet still has in flight (KEYS[3]) and those settled without
+# an answer since the last window began ('lost'): Sentry counts a request in the window in
+# which it *arrives*, so any of them may yet land in this one. 'owed' is how much of that
+# charge may still be given back, 'adopted' the server's count in the answer the window was
+# learnt from. The same rules as RouteBudget._roll_over, observe and settle.
+_CHARGE = """
+local function charge(budget, sent)
+  local lost = tonumber(redis.call('HGET', budget, 'lost')) or 0
+  redis.call('HSET', budget, 'lost', 0)
+  return redis.call('ZCARD', sent) + lost
+end
+"""
+
+# KEYS: budget, leases, sent. ARGV: request id, lease ttl (s), reset margin (s), default
+# window (s). Returns {0} admitted, no slot needed (no cap); {1} admitted holding a lease;
 # {2, s} every slot taken, the first lease expires in s; {3, s} window spent, resets in s.
+# Admitted either way, ARGV[1] is in KEYS[3] until released (or it expires: a dead worker's).
 _ACQUIRE: Final = (
     _NOW
+    + _CHARGE
     + """
 local s = redis.call('HMGET', KEYS[1], 'known', 'climit', 'limit', 'remaining', 'reset', 'window')
 local cap = 1
@@ -74,6 +90,8 @@ if cap then
     return {2, string.format('%.6f', tonumber(first[2]) - now)}
   end
 end
+-- Before any charge: a dead worker's requests are not in flight any more.
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 local remaining, reset = tonumber(s[4]), tonumber(s[5])
 if remaining and reset then
   local margin = tonumber(ARGV[3])
@@ -82,11 +100,14 @@ if remaining and reset then
     if limit then
       local window = tonumber(s[6]) or tonumber(ARGV[4])
       reset = reset + (math.floor((now - reset) / window) + 1) * window
-      remaining = limit
-      redis.call('HSET', KEYS[1], 'reset', string.format('%.6f', reset), 'remaining', limit)
+      remaining = math.max(0, limit - charge(KEYS[1], KEYS[3]))
+      redis.call('HSET', KEYS[1], 'reset', string.format('%.6f', reset),
+        'remaining', remaining, 'owed', limit - remaining)
+      redis.call('HDEL', KEYS[1], 'adopted')  -- entered by the clock, not from an answer
     else
+      -- Only a Retry-After block was known, and it is over.
       remaining = nil
-      redis.call('HDEL', KEYS[1], 'reset', 'remaining')
+      redis.call('HDEL', KEYS[1], 'reset', 'remaining', 'owed')
     end
   end
   if remaining then
@@ -96,26 +117,56 @@ if remaining and reset then
     redis.call('HINCRBY', KEYS[1], 'remaining', -1)
   end
 end
+local ttl = tonumber(ARGV[2])
+local expiry = math.ceil(ttl * 1000) + 1000
+redis.call('ZADD', KEYS[3], now + ttl, ARGV[1])
+redis.call('PEXPIRE', KEYS[3], expiry)
 if cap then
-  local ttl = tonumber(ARGV[2])
   redis.call('ZADD', KEYS[2], now + ttl, ARGV[1])
-  redis.call('PEXPIRE', KEYS[2], math.ceil(ttl * 1000) + 1000)
+  redis.call('PEXPIRE', KEYS[2], expiry)
   return {1}
 end
 return {0}
 """
 )
 
-# KEYS: budget, leases. ARGV: lease id ('' for none), answered ('1'/'0'), state ttl (ms),
-# headers ('1'/'0'), limit, remaining, reset, concurrent limit ('' where absent).
-_RELEASE: Final = """
-if ARGV[1] ~= '' then redis.call('ZREM', KEYS[2], ARGV[1]) end
-if ARGV[2] ~= '1' then return 0 end
+# KEYS: budget, leases, sent. ARGV: request id ('' for one not admitted through Redis),
+# answered ('1'/'0'), state ttl (ms), headers ('1'/'0'), limit, remaining, reset, concurrent
+# limit ('' where absent).
+_RELEASE: Final = (
+    _NOW
+    + _CHARGE
+    + """
+local was_sent = false
+if ARGV[1] ~= '' then
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  was_sent = redis.call('ZREM', KEYS[3], ARGV[1]) == 1
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+if ARGV[2] ~= '1' then
+  -- No answer: the server may count it yet, in whichever window it arrives.
+  if was_sent then
+    redis.call('HINCRBY', KEYS[1], 'lost', 1)
+    redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  end
+  return 0
+end
 redis.call('HSET', KEYS[1], 'known', '1')
 if ARGV[4] == '1' then
   if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], 'climit', ARGV[8]) end
   if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'limit', ARGV[5]) end
   local remaining, reset = tonumber(ARGV[6]), tonumber(ARGV[7])
+  if reset then
+    local s = redis.call('HMGET', KEYS[1], 'reset', 'remaining', 'owed', 'adopted')
+    local current, left = tonumber(s[1]), tonumber(s[2])
+    local owed, adopted = tonumber(s[3]) or 0, tonumber(s[4])
+    -- Charged to the current window but counted in an older one, or (a window learnt from
+    -- an answer) already within that answer's count: give the charge back.
+    if was_sent and owed > 0 and current and left and (reset < current or (
+        reset == current and adopted and remaining and remaining > adopted)) then
+      redis.call('HSET', KEYS[1], 'owed', owed - 1, 'remaining', left + 1)
+    end
+  end
   if remaining and reset then
     local s = redis.call('HMGET', KEYS[1], 'reset', 'remaining', 'window')
     local current = tonumber(s[1])
@@ -127,7 +178,11 @@ if ARGV[4] == '1' then
           redis.call('HSET', KEYS[1], 'window', string.format('%.6f', gap))
         end
       end
-      redis.call('HSET', KEYS[1], 'reset', string.format('%.6f', reset), 'remaining', remaining)
+      -- The server's count is as of this answer's arrival: the fleet's requests still in
+      -- flight may arrive after it, in this window.
+      local left = math.max(0, remaining - charge(KEYS[1], KEYS[3]))
+      redis.call('HSET', KEYS[1], 'reset', string.format('%.6f', reset), 'remaining', left,
+        'owed', remaining - left, 'adopted', remaining)
     elseif reset == current and s[2] and remaining < tonumber(s[2]) then
       redis.call('HSET', KEYS[1], 'remaining', remaining)
     end
@@ -136,13 +191,15 @@ end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
 """
+)
 
-# KEYS: budget. ARGV: seconds, state ttl (ms).
+# KEYS: budget. ARGV: seconds, state ttl (ms). The window's charge is not given back while
+# blocked: the server said to wait, whatever was counted where.
 _BLOCK: Final = (
     _NOW
     + """
 local block_until = now + tonumber(ARGV[1])
-redis.call('HSET', KEYS[1], 'known', '1', 'remaining', 0)
+redis.call('HSET', KEYS[1], 'known', '1', 'remaining', 0, 'owed', 0)
 local current = tonumber(redis.call('HGET', KEYS[1], 'reset'))
 if not current or block_until > current then
   redis.call('HSET', KEYS[1], 'reset', string.format('%.6f', block_until))
@@ -152,22 +209,33 @@ return 1
 """
 )
 
-# KEYS: leases. ARGV: lease ttl (s), then the ids of leases whose requests still run. A lease
-# that has already expired stays gone (XX): its slot may have been handed out again.
+# KEYS: leases, sent. ARGV: lease ttl (s), then the ids of requests still running: they keep
+# their slot and stay charged to each new window. One that has already expired stays gone
+# (XX): its slot may have been handed out again. An uncapped request is in sent only.
 _RENEW: Final = (
     _NOW
     + """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 local ttl = tonumber(ARGV[1])
 for i = 2, #ARGV do
   redis.call('ZADD', KEYS[1], 'XX', now + ttl, ARGV[i])
+  redis.call('ZADD', KEYS[2], 'XX', now + ttl, ARGV[i])
 end
-redis.call('PEXPIRE', KEYS[1], math.ceil(ttl * 1000) + 1000)
+local expiry = math.ceil(ttl * 1000) + 1000
+redis.call('PEXPIRE', KEYS[1], expiry)
+redis.call('PEXPIRE', KEYS[2], expiry)
 return 1
 """
 )
 
-_ADMITTED_NO_SLOT: Final = Admission(True, None)
+# KEYS: leases, sent. ARGV: the id of a request that was never sent (its acquire was
+# cancelled or failed after the script may have run): neither a slot nor a charge.
+_FORGET: Final = """
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+"""
 
 
 def _arg(value: float | None) -> str:
@@ -279,13 +347,15 @@ class RedisRateLimitStore:
         self._release = self._redis.register_script(_RELEASE)
         self._block = self._redis.register_script(_BLOCK)
         self._renew = self._redis.register_script(_RENEW)
+        self._forget_script = self._redis.register_script(_FORGET)
         self._acquire_tail = (_arg(self.lease_ttl), _arg(RESET_MARGIN), _arg(DEFAULT_WINDOW))
         # In-process state: the fallback, kept warm with every answer while Redis is up.
         self._local = MemoryRateLimitStore()
         self._down = False
         self._down_until = 0.0  # time.monotonic() until which Redis is not asked
-        self._keys: dict[tuple[str, str], tuple[str, str]] = {}
-        self._held: dict[str, set[str]] = {}  # leases key -> ids this process holds
+        self._keys: dict[tuple[str, str], tuple[str, str, str]] = {}
+        # A route's keys -> ids of the requests this process has in flight through Redis.
+        self._held: dict[tuple[str, str, str], set[str]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._renewer: asyncio.Task[None] | None = None
         self._nonce = secrets.token_hex(4)
@@ -301,15 +371,15 @@ class RedisRateLimitStore:
         """True while falling back to in-process state after a Redis failure."""
         return self._down
 
-    def keys(self, scope: str, route: str) -> tuple[str, str]:
-        """The Redis keys of one route: (budget hash, leases sorted set)."""
+    def keys(self, scope: str, route: str) -> tuple[str, str, str]:
+        """The Redis keys of one route: (budget hash, leases and sent sorted sets)."""
         pair = (scope, route)
         keys = self._keys.get(pair)
         if keys is None:
             base = f"{self.prefix}:{{{scope}}}:{route}"
             if len(self._keys) >= MAX_ROUTES:
                 self._keys.clear()  # a cache, bounded like the memory store: rebuilt on use
-            keys = self._keys[pair] = (f"{base}:budget", f"{base}:leases")
+            keys = self._keys[pair] = (f"{base}:budget", f"{base}:leases", f"{base}:sent")
         return keys
 
     # -- the store protocol ------------------------------------------------------------
@@ -318,7 +388,7 @@ class RedisRateLimitStore:
         if self._down and time.monotonic() < self._down_until:
             return self._local.try_acquire(scope, route, now)
         keys = self.keys(scope, route)
-        # pid in the id: a forked copy of this object never reuses its parent's lease ids.
+        # pid in the id: a forked copy of this object never reuses its parent's ids.
         lease_id = f"{os.getpid()}.{self._nonce}.{next(self._ids)}"
         try:
             reply = await asyncio.wait_for(
@@ -326,24 +396,24 @@ class RedisRateLimitStore:
                 self.op_timeout,
             )
         except asyncio.CancelledError:
-            self._forget(keys[1], lease_id)  # the script may have run: don't leak its slot
+            self._forget(keys, lease_id)  # the script may have run: don't leak its slot
             raise
         except self._errors as exc:
-            self._forget(keys[1], lease_id)
+            self._forget(keys, lease_id)
             self._failed(exc, "acquire", background=False)
             return self._local.try_acquire(scope, route, now)
         if self._down:
             self._recovered()
         code = int(reply[0])
-        if code == 1:
-            held = self._held.get(keys[1])
+        if code <= 1:
+            # With a slot (1) or without (0, no cap), the request is charged to the windows
+            # it may arrive in until it is released: the lease settles that charge.
+            held = self._held.get(keys)
             if held is None:
-                held = self._held[keys[1]] = set()
+                held = self._held[keys] = set()
             held.add(lease_id)
             self._ensure_renewer()
             return Admission(True, lease_id)
-        if code == 0:
-            return _ADMITTED_NO_SLOT
         wait = max(0.001, float(reply[1]))
         if code == 2:
             return Admission(False, None, min(wait, self.poll_interval), "slot")
@@ -360,17 +430,19 @@ class RedisRateLimitStore:
         now: float,
     ) -> None:
         redis_lease = lease if isinstance(lease, str) else None
-        if redis_lease is None:  # no slot, or a slot taken from the fallback
+        if redis_lease is None:  # taken from the fallback (or by someone else's code)
             self._local.release(scope, route, lease, snapshot, answered=answered, now=now)
         elif answered:  # keep the fallback warm
             self._local.route_state(scope, route).budget.observe(snapshot, now)
         keys = self.keys(scope, route)
         if redis_lease is not None:
-            held = self._held.get(keys[1])
+            held = self._held.get(keys)
             if held is not None:
                 held.discard(redis_lease)
         if (redis_lease is None and not answered) or self._resting():
-            return  # nothing to say, or Redis is resting: the lease expires by itself
+            # Nothing to say, or Redis is resting: the lease and its charge expire by
+            # themselves (within lease_ttl).
+            return
         if answered and snapshot is not None:
             headers = (
                 "1",
@@ -468,9 +540,9 @@ class RedisRateLimitStore:
             if self._down:
                 self._recovered()
 
-    def _forget(self, leases_key: str, lease_id: str) -> None:
+    def _forget(self, keys: tuple[str, str, str], lease_id: str) -> None:
         """Remove a lease that may or may not have been granted (its caller gave up)."""
-        self._spawn(self._redis.zrem(leases_key, lease_id), "forget a lease")
+        self._spawn(self._forget_script(keys=keys[1:], args=(lease_id,)), "forget a lease")
 
     def _ensure_renewer(self) -> None:
         if self._renewer is None or self._renewer.done():
@@ -488,8 +560,9 @@ class RedisRateLimitStore:
             for key, ids in list(self._held.items()):
                 await self._renew_one(key, ttl, list(ids))
 
-    async def _renew_one(self, key: str, ttl: str, ids: Iterable[str]) -> None:
+    async def _renew_one(self, keys: tuple[str, str, str], ttl: str, ids: Iterable[str]) -> None:
         try:
-            await asyncio.wait_for(self._renew(keys=(key,), args=(ttl, *ids)), self.op_timeout)
+            renewed = self._renew(keys=keys[1:], args=(ttl, *ids))
+            await asyncio.wait_for(renewed, self.op_timeout)
         except self._errors as exc:
-            log.debug("could not renew leases on %s: %s", key, type(exc).__name__)
+            log.debug("could not renew leases on %s: %s", keys[1], type(exc).__name__)

@@ -85,10 +85,17 @@ async def test_one_probe_for_the_whole_fleet(stores: Stores) -> None:
 
 async def test_an_unlimited_route_takes_no_slots(stores: Stores, raw: aioredis.Redis) -> None:
     store = stores()
+    _budget, leases, sent = store.keys(SCOPE, ROUTE)
     await answer(store, await store.acquire(SCOPE, ROUTE, 0.0), None)  # no headers at all
-    for _ in range(50):
-        assert await store.acquire(SCOPE, ROUTE, 0.0) == Admission(True, None)
-    assert await raw.zcard(store.keys(SCOPE, ROUTE)[1]) == 0
+    admitted = [await store.acquire(SCOPE, ROUTE, 0.0) for _ in range(50)]
+    assert all(a.admitted and isinstance(a.lease, str) for a in admitted)
+    assert await raw.zcard(leases) == 0
+    # Each is still in flight, to be charged to whichever window comes: until released.
+    assert await raw.zcard(sent) == 50
+    for admission in admitted:
+        store.release(SCOPE, ROUTE, admission.lease, None, answered=False, now=0.0)
+    await store.drain()
+    assert await raw.zcard(sent) == 0
 
 
 async def test_answers_merge_like_a_route_budget(stores: Stores, raw: aioredis.Redis) -> None:
@@ -97,8 +104,9 @@ async def test_answers_merge_like_a_route_budget(stores: Stores, raw: aioredis.R
     reset = float(int(await redis_now(raw)) + 100)  # far ahead: no roll-over during the test
     await answer(one, await one.acquire(SCOPE, ROUTE, 0.0), RateSnapshot(40, 30, reset))
     for store in (one, two, one, two, one):
-        assert (await store.acquire(SCOPE, ROUTE, 0.0)).admitted
-        store.release(SCOPE, ROUTE, None, None, answered=False, now=0.0)
+        admission = await store.acquire(SCOPE, ROUTE, 0.0)
+        assert admission.admitted
+        await answer(store, admission, None)  # answered without headers: nothing to merge
     assert await raw.hget(budget, "remaining") == "25"  # spent by both
     # A late answer with a higher count gives nothing back; a lower one is believed.
     await answer(one, Admission(True), RateSnapshot(40, 29, reset))
@@ -200,7 +208,7 @@ async def test_redis_holds_a_fingerprint_and_route_templates_only(
     assert keys, "nothing was stored"
     for key in keys:
         assert key.startswith(f"sentry_async:{{{SCOPE}}}:")
-        assert key.endswith((":budget", ":leases"))
+        assert key.endswith((":budget", ":leases", ":sent"))
         dumped = str(
             await raw.hgetall(key) if key.endswith(":budget") else await raw.zrange(key, 0, -1)
         )
