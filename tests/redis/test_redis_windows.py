@@ -1,0 +1,230 @@
+"""The Redis scripts charge each new window with the fleet's requests still in flight.
+
+The rules are :class:`~sentry_async.ratelimit.RouteBudget`'s (``tests/unit/test_ratelimit.py``
+has the same cases): a window entered by the clock or learnt from an answer is charged with
+the requests unanswered anywhere in the fleet and those that ended without an answer; each
+charge is given back once its answer shows it was counted elsewhere. Two stores on one Redis
+stand for two workers. Windows end by rewriting the stored reset instead of by waiting: a
+stored window of 1,000 s that ended a second ago puts the next reset far ahead, so nothing
+depends on where in Redis's second a test runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
+
+import pytest
+
+from sentry_async.ratelimit import RateSnapshot
+from sentry_async.stores import Admission, RedisRateLimitStore, token_fingerprint
+
+from .conftest import TOKEN
+
+if TYPE_CHECKING:  # imported by the fixtures, so that without it the tests skip (or fail in CI)
+    import redis.asyncio as aioredis
+
+ROUTE = "GET /projects/{org}/{project}/"
+SCOPE = token_fingerprint(TOKEN)
+Stores = Callable[..., RedisRateLimitStore]
+
+
+@pytest.fixture
+async def stores(redis_url: str) -> AsyncIterator[Stores]:
+    made: list[RedisRateLimitStore] = []
+
+    def make(**options: float) -> RedisRateLimitStore:
+        store = RedisRateLimitStore(redis_url, **options)  # type: ignore[arg-type]
+        made.append(store)
+        return store
+
+    yield make
+    for store in made:
+        await store.aclose()
+
+
+@pytest.fixture
+async def raw(redis_url: str) -> AsyncIterator[aioredis.Redis]:
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    yield client
+    await client.aclose()
+
+
+def window(remaining: int, reset: float, limit: int = 40) -> RateSnapshot:
+    return RateSnapshot(limit=limit, remaining=remaining, reset=reset)
+
+
+async def settle(
+    store: RedisRateLimitStore, admission: Admission, snapshot: RateSnapshot | None
+) -> None:
+    """The request behind ``admission`` was answered with ``snapshot``; wait until recorded."""
+    store.release(SCOPE, ROUTE, admission.lease, snapshot, answered=True, now=0.0)
+    await store.drain()
+
+
+async def lose(store: RedisRateLimitStore, admission: Admission) -> None:
+    """The request behind ``admission`` ended without an answer."""
+    store.release(SCOPE, ROUTE, admission.lease, None, answered=False, now=0.0)
+    await store.drain()
+
+
+async def admit(store: RedisRateLimitStore) -> Admission:
+    admission = await store.acquire(SCOPE, ROUTE, 0.0)
+    assert admission.admitted, admission
+    return admission
+
+
+async def state(raw: aioredis.Redis, store: RedisRateLimitStore) -> dict[str, str]:
+    return dict(await raw.hgetall(store.keys(SCOPE, ROUTE)[0]))
+
+
+async def known_window(raw: aioredis.Redis, store: RedisRateLimitStore) -> float:
+    """Teach the route a window of 40 (39 left) far ahead; return its reset."""
+    seconds, _micros = await raw.time()
+    reset = float(seconds + 100)
+    await settle(store, await admit(store), window(39, reset))
+    return reset
+
+
+async def end_window(raw: aioredis.Redis, store: RedisRateLimitStore) -> None:
+    """Make the current window one that ended a second ago; the next acquire rolls over."""
+    seconds, micros = await raw.time()
+    await raw.hset(
+        store.keys(SCOPE, ROUTE)[0],
+        mapping={"reset": f"{seconds + micros / 1e6 - 1:.6f}", "window": "1000"},
+    )
+
+
+async def test_requests_in_flight_across_the_reset_are_charged_to_the_next_window(
+    stores: Stores, raw: aioredis.Redis
+) -> None:
+    """They may arrive after the reset and be counted there: 40 more would make 41."""
+    one, two = stores(), stores()
+    await known_window(raw, one)
+    await admit(one)  # still travelling at the reset
+    await end_window(raw, one)
+    await admit(two)  # another worker opens the next window
+    after = await state(raw, one)
+    assert (after["remaining"], after["owed"], after["lost"]) == ("38", "1", "0")
+    assert "adopted" not in after  # entered by the clock
+    assert await raw.zcard(one.keys(SCOPE, ROUTE)[2]) == 2
+
+
+async def test_an_answer_from_the_old_window_gives_the_charge_back(
+    stores: Stores, raw: aioredis.Redis
+) -> None:
+    one, two = stores(), stores()
+    await known_window(raw, one)
+    first = await admit(one)
+    await end_window(raw, one)
+    second = await admit(two)
+    reset = float((await state(raw, one))["reset"])
+    await settle(one, first, window(10, reset - 1000))  # counted before the reset
+    after = await state(raw, one)
+    assert (after["remaining"], after["owed"]) == ("39", "0")
+    # An answer from the old window never gives back more than was charged.
+    await settle(two, second, window(9, reset - 1000))
+    assert (await state(raw, one))["remaining"] == "39"
+
+
+async def test_an_answer_from_the_new_window_keeps_the_charge(
+    stores: Stores, raw: aioredis.Redis
+) -> None:
+    one, two = stores(), stores()
+    await known_window(raw, one)
+    first = await admit(one)
+    await end_window(raw, one)
+    await admit(two)
+    reset = float((await state(raw, one))["reset"])
+    await settle(one, first, window(39, reset))  # arrived after the reset
+    after = await state(raw, one)
+    assert (after["remaining"], after["owed"]) == ("38", "1")
+
+
+async def test_a_lost_answer_is_charged_to_the_next_window_once(
+    stores: Stores, raw: aioredis.Redis
+) -> None:
+    """No answer: the server may count the request yet, in the window after."""
+    one, two = stores(), stores()
+    await known_window(raw, one)
+    await lose(one, await admit(one))
+    assert (await state(raw, one))["lost"] == "1"
+    await end_window(raw, one)
+    second = await admit(two)
+    assert (await state(raw, one))["remaining"] == "38"
+    await settle(two, second, None)  # answered, without headers
+    await end_window(raw, one)
+    await admit(one)
+    assert (await state(raw, one))["remaining"] == "39"  # charged once: then in full
+
+
+async def test_a_window_learnt_from_an_answer_is_charged_and_gives_back_the_earlier(
+    stores: Stores, raw: aioredis.Redis
+) -> None:
+    """The server's count is as of that answer's arrival; the others may arrive after it,
+    except those whose answers show a higher count: they arrived before it."""
+    one, two = stores(), stores()
+    reset = await known_window(raw, one)
+    running = [await admit(store) for store in (one, two, one, two, one)]
+    # Redis's clock has not reached the reset yet, the server's has: one answer says so.
+    await settle(one, running[0], window(30, reset + 1))
+    after = await state(raw, one)
+    assert float(after["reset"]) == reset + 1
+    assert (after["remaining"], after["owed"], after["adopted"]) == ("26", "4", "30")
+    await settle(two, running[1], window(31, reset + 1))  # arrived before it: given back
+    assert (await state(raw, one))["remaining"] == "27"
+    await settle(one, running[2], window(29, reset + 1))  # arrived after it: rightly charged
+    after = await state(raw, one)
+    assert (after["remaining"], after["owed"]) == ("27", "3")
+
+
+async def test_nothing_is_given_back_during_a_retry_after_block(
+    stores: Stores, raw: aioredis.Redis
+) -> None:
+    one, two = stores(), stores()
+    await known_window(raw, one)
+    first = await admit(one)
+    await end_window(raw, one)
+    await admit(two)
+    reset = float((await state(raw, one))["reset"])
+    two.block(SCOPE, ROUTE, 30.0, 0.0)
+    await two.drain()
+    await settle(one, first, window(10, reset - 1000))
+    after = await state(raw, one)
+    assert (after["remaining"], after["owed"]) == ("0", "0")
+
+
+async def test_a_cancelled_acquire_is_neither_charged_nor_lost(
+    stores: Stores, raw: aioredis.Redis
+) -> None:
+    store = stores()
+    await known_window(raw, store)
+    for _ in range(20):
+        task = asyncio.ensure_future(store.acquire(SCOPE, ROUTE, 0.0))
+        await asyncio.sleep(0)  # sent, perhaps answered, not yet seen
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    await store.drain()
+    assert await raw.zcard(store.keys(SCOPE, ROUTE)[2]) == 0
+    await end_window(raw, store)
+    await admit(store)
+    assert (await state(raw, store))["remaining"] == "39"
+
+
+async def test_running_requests_stay_charged_and_a_dead_workers_expire(
+    stores: Stores, raw: aioredis.Redis
+) -> None:
+    """Renewed with the leases while they run; a killed worker's are not charged for ever."""
+    alive, dead = stores(lease_ttl=0.3), stores(lease_ttl=0.3)
+    await known_window(raw, alive)
+    await admit(alive)  # runs for the whole test
+    await admit(dead)
+    dead._held.clear()  # it stops renewing, as a killed process would
+    await asyncio.sleep(1.0)  # more than three lease lifetimes
+    await end_window(raw, alive)
+    await admit(alive)
+    assert (await state(raw, alive))["remaining"] == "38"  # 40, less the running one and this
