@@ -26,8 +26,9 @@ from ..ratelimit import RateSnapshot
 
 __all__ = ["Admission", "Lease", "RateLimitStore", "RateLimitStoreError"]
 
-#: What a store hands out with a slot and wants back in :meth:`RateLimitStore.release`.
-#: Opaque to the gate; None when no slot was taken (the route has no concurrency cap).
+#: What a store hands out with an admitted request and wants back in
+#: :meth:`RateLimitStore.release`: its slot, and its charge to the windows it may arrive in.
+#: Opaque to the gate, and interchangeable between requests on one route; may be None.
 Lease = object
 
 

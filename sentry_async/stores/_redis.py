@@ -2,23 +2,32 @@
 
 Sentry limits a token's identity, not a process: N workers that pace themselves alone
 overshoot N-fold. With this store they spend one budget. Per (token fingerprint, route)
-Redis holds two keys, both under the hash tag ``{fingerprint}`` so that they live in one
+Redis holds three keys, all under the hash tag ``{fingerprint}`` so that they live in one
 cluster slot::
 
     <prefix>:{<fingerprint>}:<route template>:budget   hash: what the server said
     <prefix>:{<fingerprint>}:<route template>:leases   sorted set: in-flight slots
+    <prefix>:{<fingerprint>}:<route template>:sent     sorted set: requests not yet released
 
 Everything that reads and writes them is a Lua script (loaded once, run by SHA), so each
 step is atomic however many processes race:
 
 - ``acquire`` reaps expired leases, and then either takes a slot *and* one request of the
   current window, or neither, saying how long to wait. A route nobody has an answer for yet
-  has a cap of one slot: one probe for the whole fleet.
-- ``release`` gives the slot back and merges the answer's headers exactly as
-  :meth:`~sentry_async.ratelimit.RouteBudget.observe` does (same window: keep the lower
+  has a cap of one slot: one probe for the whole fleet. Every request let through (capped
+  route or not) is in ``sent`` until it is released.
+- ``release`` gives the slot back and settles the answer exactly as
+  :meth:`~sentry_async.ratelimit.RouteBudget.settle` does (same window: keep the lower
   remaining count; a newer window: take the server's word; an older one: ignore it).
-- ``block`` spends the budget for a Retry-After; ``renew`` extends the leases of requests
-  still running.
+- ``block`` spends the budget for a Retry-After; ``renew`` extends the leases (and ``sent``
+  entries) of requests still running.
+
+Sentry counts a request in the window in which it *arrives*, so one sent just before a
+reset, by any worker, may land in the next window. As in ``RouteBudget``, each window the
+fleet enters (by the clock in ``acquire``, or learnt from an answer in ``release``) is first
+charged with what is in ``sent`` and with the requests that ended without an answer since
+the last window began (``lost``); each charge is given back (``owed``) when its answer shows
+it was counted elsewhere.
 
 Windows and lease expiries use Redis's clock (``TIME``), so that one worker's skewed clock
 cannot roll the fleet into the next window early. The library-side state lives in
@@ -266,7 +275,9 @@ class RedisRateLimitStore:
     Concurrency slots are leases that expire ``lease_ttl`` seconds after they were taken or
     last renewed; while a request runs, this process renews its leases every
     ``lease_ttl / 3`` seconds, so a long request keeps its slot whatever its timeout, and a
-    worker that dies (even by SIGKILL) gives its slots back within ``lease_ttl``.
+    worker that dies (even by SIGKILL) gives its slots back within ``lease_ttl``. Each
+    request in flight is also charged to every window the fleet enters until it is released
+    (it may yet arrive there); that charge lives and expires like a lease.
 
     Every Redis call is bounded by ``op_timeout`` seconds. When one fails or times out,
     ``on_error`` decides:
