@@ -124,8 +124,11 @@ class RateGate:
 
     async def acquire(
         self, key: str, *, deadline: float | None = None, max_wait: float | None = None
-    ) -> None:
+    ) -> float | None:
         """Wait until a request on route ``key`` may be sent; pair with :meth:`release`.
+
+        Returns the request's ticket for :meth:`release` (when it was let through, on the
+        server's clock; None where a shared store keeps track itself).
 
         ``deadline`` (the clock's monotonic seconds) bounds every wait: queueing for a slot
         and pacing alike. A pacing wait longer than ``max_wait`` or than the time left
@@ -152,15 +155,16 @@ class RateGate:
                 else:
                     await self._take_slot(slots, deadline)
                 try:
-                    while (delay := budget.reserve(self.now())) > 0:
+                    while (delay := budget.reserve(ticket := self.now())) > 0:
                         if not self._allowed(delay, deadline, max_wait):
                             raise PacingRefused(delay, _snapshot(budget))
                         await self._clock.sleep(delay)
                 except BaseException:
                     slots.give_back()
                     raise
-            else:
-                await self._acquire_shared(key, deadline, max_wait)
+                return ticket
+            await self._acquire_shared(key, deadline, max_wait)
+            return None
         except BaseException:
             if self._global is not None:
                 self._global.release()
@@ -193,16 +197,24 @@ class RateGate:
             raise PacingRefused(None, None)
         inner.result()
 
-    def release(self, key: str, snapshot: RateSnapshot | None, *, answered: bool) -> None:
+    def release(
+        self,
+        key: str,
+        snapshot: RateSnapshot | None,
+        *,
+        answered: bool,
+        ticket: float | None = None,
+    ) -> None:
         """Give back the slot taken by :meth:`acquire`, learning from the answer's headers.
 
         ``answered`` is False when no answer was accepted: then nothing is learnt.
+        ``ticket`` is what :meth:`acquire` returned.
         """
         now = self.now() if answered else 0.0
         snapshot = bounded(snapshot, now) if answered else None
         if self._memory is not None:
             slots = self._slots(key)
-            slots.budget.settle(snapshot, now, answered=answered)
+            slots.budget.settle(snapshot, now, answered=answered, ticket=ticket)
             slots.give_back()
         else:
             try:

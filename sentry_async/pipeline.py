@@ -629,7 +629,9 @@ class Pipeline:
         key = host.key(route)
         clock = state.clock
         try:
-            await gate.acquire(key, deadline=deadline, max_wait=self.retry.max_rate_limit_wait)
+            ticket = await gate.acquire(
+                key, deadline=deadline, max_wait=self.retry.max_rate_limit_wait
+            )
         except PacingRefused as refused:
             raise self._pacing_error(route, url, refused) from None
         timeout = self.timeout
@@ -658,7 +660,7 @@ class Pipeline:
         except ExchangeError as exc:
             failure = (exc.reason, exc.detail)
         finally:
-            gate.release(key, rate, answered=answered)
+            gate.release(key, rate, answered=answered, ticket=ticket)
         if failure is not None:
             error = self._transport_error(route, url, *failure, timeout)
             if error.reason == "undecompressable":

@@ -11,6 +11,7 @@ server's word whenever an answer brings fresher numbers.
 
 from __future__ import annotations
 
+import bisect
 import email.utils
 import math
 import re
@@ -38,9 +39,15 @@ CONCURRENT_REMAINING = "X-Sentry-Rate-Limit-ConcurrentRemaining"
 DEFAULT_WINDOW = 1.0
 # Wait this long past a window's reset before spending the next one, so a clock that runs
 # slightly ahead of Sentry's does not land requests in the old window; and stop spending a
-# window this long before its reset, so a request sent at the very end (or by a clock that
-# runs behind) is not counted in the next window, whose budget is spent in full again.
+# window this long before its reset, so that few requests sent at the very end are counted
+# in the next window (those that are, are charged to it: see RouteBudget).
 RESET_MARGIN = 0.02
+# How long after it was sent a request may still arrive at Sentry and be counted there: an
+# event loop held up by other work, a proxy's queue, a slow network. A request unanswered
+# for longer is taken to be in Sentry's hands (a slow endpoint), not on its way, and is not
+# charged to windows that begin later: charging every long-running request to every new
+# window would halve a slow endpoint's throughput.
+ARRIVAL_ALLOWANCE = 0.5
 # Header numbers are clamped before anything stores them (a Redis script, a float): counts
 # to int32, resets to a few centuries of epoch seconds. A longer digit string is not parsed
 # at all, so a 400-digit value costs nothing and can never overflow.
@@ -212,15 +219,17 @@ class RouteBudget:
     through (a probe), so a wide fan-out does not burst past a concurrency limit it has not
     yet been told about.
 
-    A request is counted by Sentry in the window in which it *arrives*, which this process
-    cannot see: one sent just before a window's end (or held up by a busy event loop) may
-    be counted in the next. So every window this process moves into is first charged with
-    the requests still unanswered (``sent``) and those that ended without an answer since
-    the last window began (``lost``: the server may count them yet), and each is given back
-    (``owed``) once its answer shows it was counted elsewhere: in an older window, or, when
-    the window was learnt from an answer, before that answer. Spending the new window in
-    full while such requests landed in it is what got a fan-out a few 429s on a loaded
-    machine.
+    Sentry counts a request in the window in which it *arrives*, which this process cannot
+    see: one sent shortly before a window's reset (or held up on its way) may be counted in
+    the next. So every window this process moves into is first charged with the requests
+    sent less than :data:`ARRIVAL_ALLOWANCE` before it began that are unanswered or whose
+    answer was lost (``recent``), and each charge is given back (``owed``) once an answer
+    shows that request was counted elsewhere: in an earlier window, or, when the window was
+    learnt from an answer, before that answer. Spending the new window in full while such
+    requests landed in it is what got a fan-out a few 429s on a loaded machine.
+
+    A request let through by :meth:`reserve` is identified by the ``now`` it was let
+    through at (its ticket), to be handed back to :meth:`settle`.
     """
 
     limit: int | None = None
@@ -230,12 +239,13 @@ class RouteBudget:
     concurrent_limit: int | None = None
     in_flight: int = 0
     known: bool = False
-    #: Requests let through by :meth:`reserve` and not yet settled (see :meth:`settle`).
-    sent: int = 0
-    #: Requests settled without an answer since the current window began.
-    lost: int = 0
-    #: How many of the requests charged to the current window may still be given back.
+    #: Tickets of requests that may yet arrive: unanswered, or settled without an answer.
+    #: Ascending; pruned once too old to be counted in a window not yet begun.
+    recent: list[float] = attrs.field(factory=list)
+    #: How many of the charges made to the current window may still be given back.
     owed: int = 0
+    #: Requests let through at or after this were charged to the current window.
+    charged_from: float = math.inf
     #: The server's remaining count in the answer the current window was learnt from
     #: (None when this process rolled over into it by the clock).
     adopted_from: int | None = None
@@ -247,76 +257,82 @@ class RouteBudget:
 
         A window is spent only while ``now`` is more than ``RESET_MARGIN`` from its reset.
         After waiting, call again: another task may have taken the freed budget first. A
-        request let through must be settled with :meth:`settle` when it ends.
+        request let through must be settled with :meth:`settle`, ticket ``now``.
         """
-        if self.remaining is None or self.reset_at is None:
-            self.sent += 1
-            return 0.0
-        if now >= self.reset_at + RESET_MARGIN:
-            self._roll_over(now)
-            if self.remaining is None:
-                self.sent += 1
-                return 0.0
-        if self.remaining > 0 and now < self.reset_at - RESET_MARGIN:
-            self.remaining -= 1
-            self.sent += 1
-            return 0.0
-        return self.reset_at + RESET_MARGIN - now
+        if self.remaining is not None and self.reset_at is not None:
+            if now >= self.reset_at + RESET_MARGIN:
+                self._roll_over(now)
+            if self.remaining is not None:
+                if self.remaining <= 0 or now >= self.reset_at - RESET_MARGIN:
+                    return self.reset_at + RESET_MARGIN - now
+                self.remaining -= 1
+        recent = self.recent
+        if not recent or now >= recent[-1]:
+            recent.append(now)
+        else:  # the clock estimate moved back
+            bisect.insort(recent, now)
+        return 0.0
+
+    def _window_length(self) -> float:
+        return self.window or DEFAULT_WINDOW
 
     def _roll_over(self, now: float) -> None:
         assert self.reset_at is not None
         if self.limit is None:  # only a Retry-After block was known: it is over
             self.reset_at = self.remaining = None
             self.owed = 0
+            self.charged_from = math.inf
             return
-        window = self.window or DEFAULT_WINDOW
+        window = self._window_length()
         passed = math.floor((now - self.reset_at) / window) + 1
         self.reset_at += passed * window
-        self.remaining = max(0, self.limit - self._charge())
-        self.owed = self.limit - self.remaining
+        self.remaining = self._charged(self.limit)
         self.adopted_from = None
 
-    def _charge(self) -> int:
-        """What a window just entered is charged: requests that may yet arrive in it."""
-        charge = self.sent + self.lost
-        self.lost = 0
-        return charge
+    def _charged(self, count: int) -> int:
+        """``count`` less the requests that may yet arrive in the window just entered."""
+        assert self.reset_at is not None
+        since = self.reset_at - self._window_length() - ARRIVAL_ALLOWANCE
+        recent = self.recent
+        del recent[: bisect.bisect_left(recent, since)]  # too old for this window or later
+        remaining = max(0, count - len(recent))
+        self.owed = count - remaining
+        self.charged_from = since
+        return remaining
 
-    def settle(self, snapshot: RateSnapshot | None, now: float, *, answered: bool) -> None:
-        """A request let through by :meth:`reserve` ended; merge its answer if ``answered``.
+    def settle(
+        self, snapshot: RateSnapshot | None, now: float, *, answered: bool, ticket: float | None
+    ) -> None:
+        """A request let through by :meth:`reserve` at ``ticket`` ended; merge its answer.
 
-        Not ``answered`` (no answer accepted): the server may or may not have counted it, so
-        nothing is given back.
+        Not ``answered`` (no answer accepted): the server may count it yet, so it stays in
+        ``recent`` until it is too old to arrive. ``ticket`` None: a request this budget did
+        not let through (its answer is merged, nothing else).
         """
-        if self.sent > 0:
-            self.sent -= 1
-        if not answered:
-            self.lost += 1
+        if ticket is None:
+            if answered:
+                self.observe(snapshot, now)
             return
-        if (
-            self.owed > 0
-            and snapshot is not None
-            and snapshot.reset is not None
-            and self.reset_at is not None
-            and self.remaining is not None
-        ):
-            reset = snapshot.reset
-            # Counted in an older window, or (a window learnt from an answer) already within
-            # that answer's count: charged to this window for nothing.
-            if reset < self.reset_at or (
-                reset == self.reset_at
-                and self.adopted_from is not None
-                and snapshot.remaining is not None
-                and snapshot.remaining > self.adopted_from
-            ):
-                self.owed -= 1
-                self.remaining += 1
-        self.observe(snapshot, now)
+        recent = self.recent
+        if not answered:
+            # Older tickets cannot be charged to any window still to begin (one begins at
+            # most a window before now, and this ticket is not later than now).
+            del recent[
+                : bisect.bisect_left(recent, ticket - self._window_length() - ARRIVAL_ALLOWANCE)
+            ]
+            return
+        index = bisect.bisect_left(recent, ticket)
+        if index < len(recent) and recent[index] == ticket:
+            del recent[index]
+        self.observe(snapshot, now, ticket=ticket)
 
-    def observe(self, snapshot: RateSnapshot | None, now: float) -> None:
+    def observe(
+        self, snapshot: RateSnapshot | None, now: float, *, ticket: float | None = None
+    ) -> None:
         """Merge an answer's headers into the budget (None: the route is not limited).
 
-        For an answer of a request this budget let through, call :meth:`settle` instead.
+        ``ticket``: when the answered request was let through (see :meth:`settle`); None
+        for an answer to a request this budget did not let through.
         """
         self.known = True
         if snapshot is None:
@@ -328,24 +344,50 @@ class RouteBudget:
         reset, remaining = snapshot.reset, snapshot.remaining
         if reset is None or remaining is None:
             return
-        if self.reset_at is None or reset > self.reset_at:
-            if self.reset_at is not None:
-                gap = reset - self.reset_at
+        current = self.reset_at
+        if current is None or reset > current:
+            if current is not None:
+                gap = reset - current
                 # A gap longer than any real window (a reset of 0, then of next year) says
                 # nothing about the window; believing it would push the next reset away.
                 if gap <= MAX_RESET_AHEAD:
                     self.window = gap if self.window is None else min(self.window, gap)
             self.reset_at = reset
-            # The server's count is as of this answer's arrival: requests still unanswered
-            # may arrive after it, in this window.
-            self.remaining = max(0, remaining - self._charge())
-            self.owed = remaining - self.remaining
+            # The server's count is as of this answer's arrival: requests sent about then
+            # and not yet answered may arrive after it, in this window.
+            self.remaining = self._charged(remaining)
             self.adopted_from = remaining
-        elif reset == self.reset_at and self.remaining is not None:
-            # Same window: our count already includes requests the server has not seen yet;
-            # a lower server count means someone else shares the bucket.
+            return
+        if self.remaining is None:
+            return
+        if reset < current:
+            # Counted in an earlier window: says nothing of this one's count, but gives back
+            # its charge. Only a window a whole window length back is surely an earlier
+            # one: a learnt window that is too long makes the current one look older.
+            if reset <= current - self._window_length() and self._owes(ticket):
+                self.owed -= 1
+                self.remaining += 1
+            return
+        if ticket is None:
+            # Same window: our count already includes requests the server has not seen
+            # yet; a lower server count means someone else shares the bucket.
             self.remaining = min(self.remaining, remaining)
-        # An answer from an older window (a slow response) says nothing about the current one.
+            return
+        if self._owes(ticket) and self.adopted_from is not None and remaining > self.adopted_from:
+            # It arrived before the answer this window was learnt from: inside its count.
+            self.owed -= 1
+            self.remaining += 1
+        # The server's count as of this request's arrival, less what was sent after it and
+        # may arrive later: lower than ours means someone else spends this bucket too.
+        recent = self.recent
+        bound = remaining - (len(recent) - bisect.bisect_right(recent, ticket))
+        if bound < self.remaining:
+            self.remaining = max(0, bound)
+            self.owed = 0  # the server's count stands in for the charges now
+
+    def _owes(self, ticket: float | None) -> bool:
+        """Whether the request let through at ``ticket`` was charged to the current window."""
+        return ticket is not None and self.owed > 0 and ticket >= self.charged_from
 
     def block_until(self, until: float) -> None:
         """Spend the budget until ``until`` (a 429 with Retry-After but no window headers)."""
@@ -354,6 +396,7 @@ class RouteBudget:
             self.reset_at = until
         self.remaining = 0
         self.owed = 0
+        self.charged_from = math.inf
 
     # -- the in-flight cap -------------------------------------------------------------
 

@@ -11,24 +11,25 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import OrderedDict, deque
-from typing import Final
 
 from ..ratelimit import RateSnapshot, RouteBudget
 from ._protocol import Admission, Lease
 
-__all__ = ["LOCAL_LEASE", "MemoryRateLimitStore", "RouteState"]
+__all__ = ["LocalLease", "MemoryRateLimitStore", "RouteState"]
 
 
-class _LocalLease:
+class LocalLease(float):
+    """The lease of an in-process slot: the request's ticket (see ``RouteBudget.reserve``).
+
+    The slot count itself lives in ``RouteBudget.in_flight``.
+    """
+
     __slots__ = ()
 
     def __repr__(self) -> str:
-        return "LOCAL_LEASE"
+        return f"LocalLease({float(self)!r})"
 
 
-#: The lease of an in-process slot (the count itself lives in ``RouteBudget.in_flight``).
-LOCAL_LEASE: Final = _LocalLease()
-_ADMITTED: Final = Admission(True, LOCAL_LEASE)
 # How long a caller of acquire() waits for a slot before asking again, at most; a release
 # through this store wakes the gate's waiters sooner.
 SLOT_POLL = 0.05
@@ -115,7 +116,7 @@ class MemoryRateLimitStore:
         if delay > 0:
             return Admission(False, None, delay, "window")
         budget.in_flight += 1
-        return _ADMITTED
+        return Admission(True, LocalLease(now))
 
     async def acquire(self, scope: str, route: str, now: float) -> Admission:
         return self.try_acquire(scope, route, now)
@@ -131,8 +132,9 @@ class MemoryRateLimitStore:
         now: float,
     ) -> None:
         state = self.route_state(scope, route)
-        if lease is not None:  # let through by try_acquire: its window charge is settled
-            state.budget.settle(snapshot, now, answered=answered)
+        if lease is not None:  # let through by try_acquire, whose ticket it carries
+            ticket = float(lease) if isinstance(lease, LocalLease) else None
+            state.budget.settle(snapshot, now, answered=answered, ticket=ticket)
             state.give_back()
         elif answered:
             state.budget.observe(snapshot, now)

@@ -25,7 +25,7 @@ from sentry_async.stores import (
     RateLimitStoreError,
     token_fingerprint,
 )
-from sentry_async.stores._memory import LOCAL_LEASE
+from sentry_async.stores._memory import LocalLease
 
 from ._mockhttp import MockHttp
 from .conftest import API, TOKEN
@@ -125,7 +125,7 @@ def test_redis_store_without_the_package_names_the_extra(monkeypatch: pytest.Mon
 async def test_memory_store_probes_once_until_the_route_is_known() -> None:
     store, now = MemoryRateLimitStore(), 1_700_000_000.0
     probe = await store.acquire(SCOPE, KEY, now)
-    assert probe == Admission(True, LOCAL_LEASE)
+    assert probe == Admission(True, LocalLease(now))
     second = await store.acquire(SCOPE, KEY, now)
     assert not second.admitted and second.waiting_for == "slot" and second.wait > 0
     store.release(SCOPE, KEY, probe.lease, None, answered=True, now=now)  # no headers
