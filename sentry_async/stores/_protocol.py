@@ -27,7 +27,7 @@ from ..ratelimit import RateSnapshot
 __all__ = ["Admission", "Lease", "RateLimitStore", "RateLimitStoreError"]
 
 #: What a store hands out with an admitted request and wants back in
-#: :meth:`RateLimitStore.release`: its slot, and its charge to the windows it may arrive in.
+#: :meth:`RateLimitStore.release`: its slot, and its ticket (when it was let through).
 #: Opaque to the gate, and interchangeable between requests on one route; may be None.
 Lease = object
 

@@ -7,7 +7,7 @@ cluster slot::
 
     <prefix>:{<fingerprint>}:<route template>:budget   hash: what the server said
     <prefix>:{<fingerprint>}:<route template>:leases   sorted set: in-flight slots
-    <prefix>:{<fingerprint>}:<route template>:sent     sorted set: requests not yet released
+    <prefix>:{<fingerprint>}:<route template>:sent     sorted set: tickets of requests sent
 
 Everything that reads and writes them is a Lua script (loaded once, run by SHA), so each
 step is atomic however many processes race:
@@ -15,19 +15,21 @@ step is atomic however many processes race:
 - ``acquire`` reaps expired leases, and then either takes a slot *and* one request of the
   current window, or neither, saying how long to wait. A route nobody has an answer for yet
   has a cap of one slot: one probe for the whole fleet. Every request let through (capped
-  route or not) is in ``sent`` until it is released.
-- ``release`` gives the slot back and settles the answer exactly as
-  :meth:`~sentry_async.ratelimit.RouteBudget.settle` does (same window: keep the lower
-  remaining count; a newer window: take the server's word; an older one: ignore it).
-- ``block`` spends the budget for a Retry-After; ``renew`` extends the leases (and ``sent``
-  entries) of requests still running.
+  route or not) leaves its ticket, when it was let through, in ``sent``.
+- ``release`` gives the slot back and settles the answer as
+  :meth:`~sentry_async.ratelimit.RouteBudget.settle` does (a newer window: the server's
+  count less what may still arrive; the same window: the lower count; an older one: a
+  charge given back).
+- ``block`` spends the budget for a Retry-After; ``renew`` extends the leases of requests
+  still running.
 
-Sentry counts a request in the window in which it *arrives*, so one sent just before a
+Sentry counts a request in the window in which it *arrives*, so one sent shortly before a
 reset, by any worker, may land in the next window. As in ``RouteBudget``, each window the
 fleet enters (by the clock in ``acquire``, or learnt from an answer in ``release``) is first
-charged with what is in ``sent`` and with the requests that ended without an answer since
-the last window began (``lost``); each charge is given back (``owed``) when its answer shows
-it was counted elsewhere.
+charged with the tickets in ``sent`` less than
+:data:`~sentry_async.ratelimit.ARRIVAL_ALLOWANCE` older than its start (unanswered, or
+their answer lost); each charge is given back (``owed``) when an answer shows its request
+was counted elsewhere.
 
 Windows and lease expiries use Redis's clock (``TIME``), so that one worker's skewed clock
 cannot roll the fleet into the next window early. The library-side state lives in
@@ -45,7 +47,7 @@ import time
 from collections.abc import Awaitable, Iterable
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from ..ratelimit import DEFAULT_WINDOW, RESET_MARGIN, RateSnapshot
+from ..ratelimit import ARRIVAL_ALLOWANCE, DEFAULT_WINDOW, RESET_MARGIN, RateSnapshot
 from ._memory import MAX_ROUTES, MemoryRateLimitStore
 from ._protocol import Admission, Lease, RateLimitStoreError
 
@@ -67,24 +69,28 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 """
 
-# A window entered (by the clock in acquire, or learnt from an answer in release) is first
-# charged with the requests the fleet still has in flight (KEYS[3]) and those settled without
-# an answer since the last window began ('lost'): Sentry counts a request in the window in
-# which it *arrives*, so any of them may yet land in this one. 'owed' is how much of that
-# charge may still be given back, 'adopted' the server's count in the answer the window was
-# learnt from. The same rules as RouteBudget._roll_over, observe and settle.
+# Sentry counts a request in the window in which it *arrives*, so one sent shortly before a
+# reset may land in the next window. KEYS[3] holds the ticket (when acquire let it through,
+# on Redis's clock) of every request the fleet sent that is unanswered or whose answer was
+# lost. A window entered (by the clock in acquire, or learnt from an answer in release) is
+# first charged with the tickets less than the arrival allowance older than its start;
+# older ones are taken to be in Sentry's hands (or a dead worker's) and are dropped. 'owed'
+# is how much of that charge may still be given back, 'from' the oldest ticket charged,
+# 'adopted' the server's count in the answer the window was learnt from. The same rules as
+# RouteBudget._charged, observe and settle.
 _CHARGE = """
-local function charge(budget, sent)
-  local lost = tonumber(redis.call('HGET', budget, 'lost')) or 0
-  redis.call('HSET', budget, 'lost', 0)
-  return redis.call('ZCARD', sent) + lost
+local function charge(budget, sent, count, since)
+  redis.call('ZREMRANGEBYSCORE', sent, '-inf', '(' .. string.format('%.6f', since))
+  local left = math.max(0, count - redis.call('ZCARD', sent))
+  redis.call('HSET', budget, 'owed', count - left, 'from', string.format('%.6f', since))
+  return left
 end
 """
 
 # KEYS: budget, leases, sent. ARGV: request id, lease ttl (s), reset margin (s), default
-# window (s). Returns {0} admitted, no slot needed (no cap); {1} admitted holding a lease;
-# {2, s} every slot taken, the first lease expires in s; {3, s} window spent, resets in s.
-# Admitted either way, ARGV[1] is in KEYS[3] until released (or it expires: a dead worker's).
+# window (s), arrival allowance (s). Returns {0} admitted, no slot needed (no cap); {1}
+# admitted holding a lease; {2, s} every slot taken, the first lease expires in s; {3, s}
+# window spent, resets in s. Admitted either way, ARGV[1]'s ticket is in KEYS[3].
 _ACQUIRE: Final = (
     _NOW
     + _CHARGE
@@ -99,24 +105,22 @@ if cap then
     return {2, string.format('%.6f', tonumber(first[2]) - now)}
   end
 end
--- Before any charge: a dead worker's requests are not in flight any more.
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+local window = tonumber(s[6]) or tonumber(ARGV[4])
+local allowance = tonumber(ARGV[5])
 local remaining, reset = tonumber(s[4]), tonumber(s[5])
 if remaining and reset then
   local margin = tonumber(ARGV[3])
   if now >= reset + margin then
     local limit = tonumber(s[3])
     if limit then
-      local window = tonumber(s[6]) or tonumber(ARGV[4])
       reset = reset + (math.floor((now - reset) / window) + 1) * window
-      remaining = math.max(0, limit - charge(KEYS[1], KEYS[3]))
-      redis.call('HSET', KEYS[1], 'reset', string.format('%.6f', reset),
-        'remaining', remaining, 'owed', limit - remaining)
+      remaining = charge(KEYS[1], KEYS[3], limit, reset - window - allowance)
+      redis.call('HSET', KEYS[1], 'reset', string.format('%.6f', reset), 'remaining', remaining)
       redis.call('HDEL', KEYS[1], 'adopted')  -- entered by the clock, not from an answer
     else
       -- Only a Retry-After block was known, and it is over.
       remaining = nil
-      redis.call('HDEL', KEYS[1], 'reset', 'remaining', 'owed')
+      redis.call('HDEL', KEYS[1], 'reset', 'remaining', 'owed', 'from')
     end
   end
   if remaining then
@@ -126,13 +130,17 @@ if remaining and reset then
     redis.call('HINCRBY', KEYS[1], 'remaining', -1)
   end
 end
+-- Tickets too old to be charged to any window still to begin (one begins at most a window
+-- before now): a dead worker's, a slow endpoint's.
+local stale = '(' .. string.format('%.6f', now - window - allowance)
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', stale)
 local ttl = tonumber(ARGV[2])
-local expiry = math.ceil(ttl * 1000) + 1000
-redis.call('ZADD', KEYS[3], now + ttl, ARGV[1])
+local expiry = math.ceil((ttl + window + allowance) * 1000) + 1000
+redis.call('ZADD', KEYS[3], now, ARGV[1])
 redis.call('PEXPIRE', KEYS[3], expiry)
 if cap then
   redis.call('ZADD', KEYS[2], now + ttl, ARGV[1])
-  redis.call('PEXPIRE', KEYS[2], expiry)
+  redis.call('PEXPIRE', KEYS[2], math.ceil(ttl * 1000) + 1000)
   return {1}
 end
 return {0}
@@ -141,59 +149,70 @@ return {0}
 
 # KEYS: budget, leases, sent. ARGV: request id ('' for one not admitted through Redis),
 # answered ('1'/'0'), state ttl (ms), headers ('1'/'0'), limit, remaining, reset, concurrent
-# limit ('' where absent).
+# limit ('' where absent), default window (s), arrival allowance (s).
 _RELEASE: Final = (
-    _NOW
-    + _CHARGE
+    _CHARGE
     + """
-local was_sent = false
+local ticket = false
 if ARGV[1] ~= '' then
   redis.call('ZREM', KEYS[2], ARGV[1])
-  was_sent = redis.call('ZREM', KEYS[3], ARGV[1]) == 1
+  ticket = redis.call('ZSCORE', KEYS[3], ARGV[1])
 end
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 if ARGV[2] ~= '1' then
-  -- No answer: the server may count it yet, in whichever window it arrives.
-  if was_sent then
-    redis.call('HINCRBY', KEYS[1], 'lost', 1)
-    redis.call('PEXPIRE', KEYS[1], ARGV[3])
-  end
-  return 0
+  return 0  -- no answer: the server may count it yet, so its ticket stays (and ages out)
 end
+if ticket then redis.call('ZREM', KEYS[3], ARGV[1]) end
 redis.call('HSET', KEYS[1], 'known', '1')
 if ARGV[4] == '1' then
   if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], 'climit', ARGV[8]) end
   if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'limit', ARGV[5]) end
   local remaining, reset = tonumber(ARGV[6]), tonumber(ARGV[7])
-  if reset then
-    local s = redis.call('HMGET', KEYS[1], 'reset', 'remaining', 'owed', 'adopted')
-    local current, left = tonumber(s[1]), tonumber(s[2])
-    local owed, adopted = tonumber(s[3]) or 0, tonumber(s[4])
-    -- Charged to the current window but counted in an older one, or (a window learnt from
-    -- an answer) already within that answer's count: give the charge back.
-    if was_sent and owed > 0 and current and left and (reset < current or (
-        reset == current and adopted and remaining and remaining > adopted)) then
-      redis.call('HSET', KEYS[1], 'owed', owed - 1, 'remaining', left + 1)
-    end
-  end
   if remaining and reset then
-    local s = redis.call('HMGET', KEYS[1], 'reset', 'remaining', 'window')
-    local current = tonumber(s[1])
+    local s = redis.call(
+      'HMGET', KEYS[1], 'reset', 'remaining', 'window', 'owed', 'adopted', 'from')
+    local current, left = tonumber(s[1]), tonumber(s[2])
+    local window = tonumber(s[3])
     if not current or reset > current then
       if current then
         local gap = reset - current
-        local window = tonumber(s[3])
         if not window or gap < window then
+          window = gap
           redis.call('HSET', KEYS[1], 'window', string.format('%.6f', gap))
         end
       end
-      -- The server's count is as of this answer's arrival: the fleet's requests still in
-      -- flight may arrive after it, in this window.
-      local left = math.max(0, remaining - charge(KEYS[1], KEYS[3]))
+      window = window or tonumber(ARGV[9])
+      -- The server's count is as of this answer's arrival: requests sent about then and not
+      -- yet answered may arrive after it, in this window.
+      left = charge(KEYS[1], KEYS[3], remaining, reset - window - tonumber(ARGV[10]))
       redis.call('HSET', KEYS[1], 'reset', string.format('%.6f', reset), 'remaining', left,
-        'owed', remaining - left, 'adopted', remaining)
-    elseif reset == current and s[2] and remaining < tonumber(s[2]) then
-      redis.call('HSET', KEYS[1], 'remaining', remaining)
+        'adopted', remaining)
+    elseif left then
+      window = window or tonumber(ARGV[9])
+      local owed = tonumber(s[4]) or 0
+      local owes = ticket and owed > 0 and tonumber(ticket) >= (tonumber(s[6]) or math.huge)
+      if reset < current then
+        -- Counted in an earlier window: gives back its charge. Only a window a whole window
+        -- length back is surely an earlier one (a learnt window may be too long).
+        if owes and reset <= current - window then
+          redis.call('HSET', KEYS[1], 'owed', owed - 1, 'remaining', left + 1)
+        end
+      elseif not ticket then
+        -- Same window, a request we hold no ticket of: a lower count means another spender.
+        if remaining < left then redis.call('HSET', KEYS[1], 'remaining', remaining) end
+      else
+        local adopted = tonumber(s[5])
+        if owes and adopted and remaining > adopted then
+          -- It arrived before the answer this window was learnt from: inside its count.
+          owed, left = owed - 1, left + 1
+          redis.call('HSET', KEYS[1], 'owed', owed, 'remaining', left)
+        end
+        -- The server's count as of this request's arrival, less what was sent after it and
+        -- may arrive later: lower than ours means someone else spends this bucket too.
+        local bound = remaining - redis.call('ZCOUNT', KEYS[3], '(' .. ticket, '+inf')
+        if bound < left then
+          redis.call('HSET', KEYS[1], 'remaining', math.max(0, bound), 'owed', 0)
+        end
+      end
     end
   end
 end
@@ -218,22 +237,17 @@ return 1
 """
 )
 
-# KEYS: leases, sent. ARGV: lease ttl (s), then the ids of requests still running: they keep
-# their slot and stay charged to each new window. One that has already expired stays gone
-# (XX): its slot may have been handed out again. An uncapped request is in sent only.
+# KEYS: leases. ARGV: lease ttl (s), then the ids of leases whose requests still run. A lease
+# that has already expired stays gone (XX): its slot may have been handed out again.
 _RENEW: Final = (
     _NOW
     + """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 local ttl = tonumber(ARGV[1])
 for i = 2, #ARGV do
   redis.call('ZADD', KEYS[1], 'XX', now + ttl, ARGV[i])
-  redis.call('ZADD', KEYS[2], 'XX', now + ttl, ARGV[i])
 end
-local expiry = math.ceil(ttl * 1000) + 1000
-redis.call('PEXPIRE', KEYS[1], expiry)
-redis.call('PEXPIRE', KEYS[2], expiry)
+redis.call('PEXPIRE', KEYS[1], math.ceil(ttl * 1000) + 1000)
 return 1
 """
 )
@@ -275,9 +289,9 @@ class RedisRateLimitStore:
     Concurrency slots are leases that expire ``lease_ttl`` seconds after they were taken or
     last renewed; while a request runs, this process renews its leases every
     ``lease_ttl / 3`` seconds, so a long request keeps its slot whatever its timeout, and a
-    worker that dies (even by SIGKILL) gives its slots back within ``lease_ttl``. Each
-    request in flight is also charged to every window the fleet enters until it is released
-    (it may yet arrive there); that charge lives and expires like a lease.
+    worker that dies (even by SIGKILL) gives its slots back within ``lease_ttl``. A request
+    sent shortly before a window began and still unanswered is charged to that window, for
+    every worker (see the module docstring).
 
     Every Redis call is bounded by ``op_timeout`` seconds. When one fails or times out,
     ``on_error`` decides:
@@ -359,14 +373,20 @@ class RedisRateLimitStore:
         self._block = self._redis.register_script(_BLOCK)
         self._renew = self._redis.register_script(_RENEW)
         self._forget_script = self._redis.register_script(_FORGET)
-        self._acquire_tail = (_arg(self.lease_ttl), _arg(RESET_MARGIN), _arg(DEFAULT_WINDOW))
+        self._acquire_tail = (
+            _arg(self.lease_ttl),
+            _arg(RESET_MARGIN),
+            _arg(DEFAULT_WINDOW),
+            _arg(ARRIVAL_ALLOWANCE),
+        )
+        self._release_tail = (_arg(DEFAULT_WINDOW), _arg(ARRIVAL_ALLOWANCE))
         # In-process state: the fallback, kept warm with every answer while Redis is up.
         self._local = MemoryRateLimitStore()
         self._down = False
         self._down_until = 0.0  # time.monotonic() until which Redis is not asked
         self._keys: dict[tuple[str, str], tuple[str, str, str]] = {}
         # A route's keys -> ids of the requests this process has in flight through Redis.
-        self._held: dict[tuple[str, str, str], set[str]] = {}
+        self._held: dict[str, set[str]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._renewer: asyncio.Task[None] | None = None
         self._nonce = secrets.token_hex(4)
@@ -417,13 +437,14 @@ class RedisRateLimitStore:
             self._recovered()
         code = int(reply[0])
         if code <= 1:
-            # With a slot (1) or without (0, no cap), the request is charged to the windows
-            # it may arrive in until it is released: the lease settles that charge.
-            held = self._held.get(keys)
-            if held is None:
-                held = self._held[keys] = set()
-            held.add(lease_id)
-            self._ensure_renewer()
+            # With a slot (1) or without (0, no cap): the id names the request's ticket too,
+            # which its release settles. Only a slot is renewed while the request runs.
+            if code == 1:
+                held = self._held.get(keys[1])
+                if held is None:
+                    held = self._held[keys[1]] = set()
+                held.add(lease_id)
+                self._ensure_renewer()
             return Admission(True, lease_id)
         wait = max(0.001, float(reply[1]))
         if code == 2:
@@ -447,12 +468,12 @@ class RedisRateLimitStore:
             self._local.route_state(scope, route).budget.observe(snapshot, now)
         keys = self.keys(scope, route)
         if redis_lease is not None:
-            held = self._held.get(keys)
+            held = self._held.get(keys[1])
             if held is not None:
                 held.discard(redis_lease)
         if (redis_lease is None and not answered) or self._resting():
-            # Nothing to say, or Redis is resting: the lease and its charge expire by
-            # themselves (within lease_ttl).
+            # Nothing to say, or Redis is resting: the lease expires by itself (within
+            # lease_ttl), the ticket ages out.
             return
         if answered and snapshot is not None:
             headers = (
@@ -464,7 +485,13 @@ class RedisRateLimitStore:
             )
         else:
             headers = ("0", "", "", "", "")
-        args = (redis_lease or "", "1" if answered else "0", self._state_ttl_ms, *headers)
+        args = (
+            redis_lease or "",
+            "1" if answered else "0",
+            self._state_ttl_ms,
+            *headers,
+            *self._release_tail,
+        )
         self._spawn(self._release(keys=keys, args=args), "release")
 
     def block(self, scope: str, route: str, seconds: float, now: float) -> None:
@@ -571,9 +598,8 @@ class RedisRateLimitStore:
             for key, ids in list(self._held.items()):
                 await self._renew_one(key, ttl, list(ids))
 
-    async def _renew_one(self, keys: tuple[str, str, str], ttl: str, ids: Iterable[str]) -> None:
+    async def _renew_one(self, key: str, ttl: str, ids: Iterable[str]) -> None:
         try:
-            renewed = self._renew(keys=keys[1:], args=(ttl, *ids))
-            await asyncio.wait_for(renewed, self.op_timeout)
+            await asyncio.wait_for(self._renew(keys=(key,), args=(ttl, *ids)), self.op_timeout)
         except self._errors as exc:
-            log.debug("could not renew leases on %s: %s", keys[1], type(exc).__name__)
+            log.debug("could not renew leases on %s: %s", key, type(exc).__name__)

@@ -1,11 +1,13 @@
 """Several clients on one Redis, requests held up past a window's reset: no 429.
 
-Sentry counts a request in the window in which it arrives. The fake's ``LATE`` fault holds a
-fifth of the requests 1.2 s before its limiter counts them, so many land in a later window
-than the one they were sent in; a fleet that spent each new window in full on top of them
-would overfill it. With the shared store every new window is first charged with the
-requests still in flight anywhere in the fleet, and each charge is given back once its
-answer shows where it was counted.
+Sentry counts a request in the window in which it arrives. The fake's ``LATE`` fault holds
+30% of the requests 0.1 s before its limiter counts them, so those sent shortly before a
+reset land in the next window; a fleet that spent each new window in full on top of them
+would overfill it. 21 in flight (fleet-wide) answering in 0.5 s make 42 a second, just above
+the limit of 40, so each window's budget runs out close to its reset and requests are in
+flight across every reset. With the shared store every new window is first charged with the
+fleet's requests sent shortly before it began and still unanswered, and each charge is
+given back once its answer shows where it was counted.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sentry_async.testing import Fault, FaultKind, RateLimitConfig
 from .conftest import ORG, TOKEN, fake_sentry, make_org
 
 ROUTE = "GET /projects/{org}/{project}/"
-CLIENTS, PROJECTS = 2, 200
+CLIENTS, PROJECTS = 2, 240
 # A 429 would be retried (and so hidden from the results): counted by the fake instead.
 RETRY = RetryPolicy(attempts=10, initial_backoff=0.01, max_backoff=0.1, deadline=120.0)
 
@@ -48,9 +50,12 @@ async def test_clients_sharing_redis_charge_each_window_with_late_requests(
 ) -> None:
     org = make_org(PROJECTS)
     slugs = [project.slug for project in org.projects]
-    limits = RateLimitConfig(limit=40, concurrent_limit=25)
-    late = Fault(FaultKind.LATE, probability=0.2, delay=1.2)
-    with fake_sentry(org, rate_limit=limits, faults=[late]) as fake:
+    limits = RateLimitConfig(limit=40, concurrent_limit=21)
+    faults = [
+        Fault(FaultKind.LATE, probability=0.3, delay=0.1),
+        Fault(FaultKind.SLOW, probability=1.0, delay=0.5),
+    ]
+    with fake_sentry(org, rate_limit=limits, faults=faults) as fake:
         parts = await asyncio.gather(
             *(fetch(redis_url, fake.url, slugs[n::CLIENTS]) for n in range(CLIENTS))
         )
@@ -68,6 +73,6 @@ async def test_clients_sharing_redis_charge_each_window_with_late_requests(
         expected = org.project(slug)
         assert expected is not None
         assert (project.slug, project.id) == (slug, str(expected.id))
-    assert held > 20  # the fault really held requests up
+    assert held > 40  # the fault really held requests up
     assert throttled == 0, (throttled, requests)
     assert requests == len(slugs)  # each fetched once: nothing was retried

@@ -1,19 +1,20 @@
-"""The Redis scripts charge each new window with the fleet's requests still in flight.
+"""The Redis scripts charge each new window with the fleet's requests that may yet arrive.
 
 The rules are :class:`~sentry_async.ratelimit.RouteBudget`'s (``tests/unit/test_ratelimit.py``
 has the same cases): a window entered by the clock or learnt from an answer is charged with
-the requests unanswered anywhere in the fleet and those that ended without an answer; each
-charge is given back once its answer shows it was counted elsewhere. Two stores on one Redis
-stand for two workers. Windows end by rewriting the stored reset instead of by waiting: a
-stored window of 1,000 s that ended a second ago puts the next reset far ahead, so nothing
-depends on where in Redis's second a test runs.
+the requests sent anywhere in the fleet less than ``ARRIVAL_ALLOWANCE`` before it began that
+are unanswered or whose answer was lost; each charge is given back once an answer shows its
+request was counted elsewhere. Two stores on one Redis stand for two workers. Windows end by
+rewriting the stored reset instead of by waiting: a stored window of 1,000 s that ended a
+second ago puts the next reset far ahead, so nothing depends on where in Redis's second a
+test runs; tickets are moved in time by rewriting their scores.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pytest
 
@@ -78,7 +79,7 @@ async def admit(store: RedisRateLimitStore) -> Admission:
 
 
 async def state(raw: aioredis.Redis, store: RedisRateLimitStore) -> dict[str, str]:
-    return dict(await raw.hgetall(store.keys(SCOPE, ROUTE)[0]))
+    return cast(dict[str, str], await raw.hgetall(store.keys(SCOPE, ROUTE)[0]))
 
 
 async def known_window(raw: aioredis.Redis, store: RedisRateLimitStore) -> float:
@@ -89,12 +90,22 @@ async def known_window(raw: aioredis.Redis, store: RedisRateLimitStore) -> float
     return reset
 
 
-async def end_window(raw: aioredis.Redis, store: RedisRateLimitStore) -> None:
-    """Make the current window one that ended a second ago; the next acquire rolls over."""
+async def backdate(raw: aioredis.Redis, store: RedisRateLimitStore, seconds: float) -> None:
+    """Make every ticket in the route's ``sent`` set ``seconds`` older."""
+    sent = store.keys(SCOPE, ROUTE)[2]
+    for member in cast(list[str], await raw.zrange(sent, 0, -1)):
+        await raw.zincrby(sent, -seconds, member)
+
+
+async def end_window(
+    raw: aioredis.Redis, store: RedisRateLimitStore, window: float = 1000.0, ago: float = 1.0
+) -> None:
+    """Make the current window one of ``window`` seconds that ended ``ago`` seconds ago; the
+    next acquire rolls over."""
     seconds, micros = await raw.time()
     await raw.hset(
         store.keys(SCOPE, ROUTE)[0],
-        mapping={"reset": f"{seconds + micros / 1e6 - 1:.6f}", "window": "1000"},
+        mapping={"reset": f"{seconds + micros / 1e6 - ago:.6f}", "window": f"{window:.6f}"},
     )
 
 
@@ -108,7 +119,7 @@ async def test_requests_in_flight_across_the_reset_are_charged_to_the_next_windo
     await end_window(raw, one)
     await admit(two)  # another worker opens the next window
     after = await state(raw, one)
-    assert (after["remaining"], after["owed"], after["lost"]) == ("38", "1", "0")
+    assert (after["remaining"], after["owed"]) == ("38", "1")
     assert "adopted" not in after  # entered by the clock
     assert await raw.zcard(one.keys(SCOPE, ROUTE)[2]) == 2
 
@@ -144,21 +155,23 @@ async def test_an_answer_from_the_new_window_keeps_the_charge(
     assert (after["remaining"], after["owed"]) == ("38", "1")
 
 
-async def test_a_lost_answer_is_charged_to_the_next_window_once(
+async def test_a_lost_answer_is_charged_while_its_request_may_still_arrive(
     stores: Stores, raw: aioredis.Redis
 ) -> None:
     """No answer: the server may count the request yet, in the window after."""
     one, two = stores(), stores()
     await known_window(raw, one)
     await lose(one, await admit(one))
-    assert (await state(raw, one))["lost"] == "1"
+    assert await raw.zcard(one.keys(SCOPE, ROUTE)[2]) == 1  # its ticket stays
     await end_window(raw, one)
     second = await admit(two)
     assert (await state(raw, one))["remaining"] == "38"
     await settle(two, second, None)  # answered, without headers
+    await backdate(raw, one, 10.0)  # too old to arrive in any window still to begin
     await end_window(raw, one)
     await admit(one)
-    assert (await state(raw, one))["remaining"] == "39"  # charged once: then in full
+    assert (await state(raw, one))["remaining"] == "39"
+    assert await raw.zcard(one.keys(SCOPE, ROUTE)[2]) == 1  # only this one's
 
 
 async def test_a_window_learnt_from_an_answer_is_charged_and_gives_back_the_earlier(
@@ -169,6 +182,8 @@ async def test_a_window_learnt_from_an_answer_is_charged_and_gives_back_the_earl
     one, two = stores(), stores()
     reset = await known_window(raw, one)
     running = [await admit(store) for store in (one, two, one, two, one)]
+    # All sent shortly before the reset (100 s from now in Redis's time).
+    await backdate(raw, one, -(reset - 0.1 - float((await raw.time())[0])))
     # Redis's clock has not reached the reset yet, the server's has: one answer says so.
     await settle(one, running[0], window(30, reset + 1))
     after = await state(raw, one)
@@ -176,9 +191,15 @@ async def test_a_window_learnt_from_an_answer_is_charged_and_gives_back_the_earl
     assert (after["remaining"], after["owed"], after["adopted"]) == ("26", "4", "30")
     await settle(two, running[1], window(31, reset + 1))  # arrived before it: given back
     assert (await state(raw, one))["remaining"] == "27"
-    await settle(one, running[2], window(29, reset + 1))  # arrived after it: rightly charged
+    await settle(one, running[3], window(29, reset + 1))  # arrived after it: rightly charged
     after = await state(raw, one)
     assert (after["remaining"], after["owed"]) == ("27", "3")
+    # Someone else spent the window: the server's count stands in for the charges.
+    await settle(two, running[2], window(0, reset + 1))
+    after = await state(raw, one)
+    assert (after["remaining"], after["owed"]) == ("0", "0")
+    await settle(one, running[4], window(35, reset + 1))  # would have been given back
+    assert (await state(raw, one))["remaining"] == "0"
 
 
 async def test_nothing_is_given_back_during_a_retry_after_block(
@@ -215,16 +236,51 @@ async def test_a_cancelled_acquire_is_neither_charged_nor_lost(
     assert (await state(raw, store))["remaining"] == "39"
 
 
-async def test_running_requests_stay_charged_and_a_dead_workers_expire(
+async def test_requests_unanswered_past_the_allowance_are_not_charged(
     stores: Stores, raw: aioredis.Redis
 ) -> None:
-    """Renewed with the leases while they run; a killed worker's are not charged for ever."""
-    alive, dead = stores(lease_ttl=0.3), stores(lease_ttl=0.3)
+    """A slow endpoint's request (or a killed worker's) is in Sentry's hands, not on its way:
+    charging it to every window would starve the route; its ticket is dropped."""
+    alive, dead = stores(), stores()
     await known_window(raw, alive)
-    await admit(alive)  # runs for the whole test
-    await admit(dead)
-    dead._held.clear()  # it stops renewing, as a killed process would
-    await asyncio.sleep(1.0)  # more than three lease lifetimes
+    await admit(alive)  # still running
+    await admit(dead)  # its worker was killed: never released
+    await backdate(raw, alive, 10.0)
     await end_window(raw, alive)
     await admit(alive)
-    assert (await state(raw, alive))["remaining"] == "38"  # 40, less the running one and this
+    assert (await state(raw, alive))["remaining"] == "39"  # 40, less only this one
+    assert await raw.zcard(alive.keys(SCOPE, ROUTE)[2]) == 1
+
+
+async def test_an_answer_from_a_window_that_only_looks_older_gives_nothing_back(
+    stores: Stores, raw: aioredis.Redis
+) -> None:
+    """A learnt window that is too long (2 s where Sentry's is 1 s) puts the fleet's reset
+    past the server's: an answer counted in the server's current window is not from an
+    earlier one, and its charge stays."""
+    store = stores()
+    await known_window(raw, store)
+    first = await admit(store)
+    await end_window(raw, store, window=2.0, ago=0.5)
+    await admit(store)  # rolls over, charged with the first
+    before = await state(raw, store)
+    assert before["owed"] == "1"
+    reset = float(before["reset"])
+    await settle(store, first, window(30, reset - 1))
+    assert (await state(raw, store))["remaining"] == before["remaining"]
+
+
+async def test_tickets_too_old_for_any_window_still_to_begin_are_dropped(
+    stores: Stores, raw: aioredis.Redis
+) -> None:
+    """On a route that never rolls over (no rate-limit headers), lost requests' tickets
+    would otherwise pile up for ever."""
+    store = stores()
+    sent = store.keys(SCOPE, ROUTE)[2]
+    await settle(store, await admit(store), None)  # no headers: never a window
+    for _ in range(20):
+        await lose(store, await admit(store))
+    assert await raw.zcard(sent) == 20
+    await backdate(raw, store, 10.0)
+    await admit(store)
+    assert await raw.zcard(sent) == 1
