@@ -30,7 +30,12 @@ from .ratelimit import MAX_RESET_AHEAD, ClockSkew, RateSnapshot, RouteBudget, bo
 from .stores._memory import MAX_ROUTES, MemoryRateLimitStore, RouteState
 from .stores._protocol import Lease, RateLimitStore
 
-__all__ = ["PacingRefused", "RateGate"]
+__all__ = ["PacingRefused", "RateGate", "Ticket"]
+
+#: What :meth:`RateGate.acquire` hands out and :meth:`RateGate.release` takes back, opaque to
+#: callers: in-process, when the request was let through (on the server's clock); with a
+#: shared store, the store's lease for it (see :mod:`sentry_async.stores`).
+Ticket = object
 
 
 class PacingRefused(Exception):
@@ -54,12 +59,12 @@ class PacingRefused(Exception):
 class _SharedRoute:
     """This process's side of one route in a shared store."""
 
-    __slots__ = ("freed", "leases", "lock")
+    __slots__ = ("freed", "in_flight", "lock")
 
     def __init__(self) -> None:
         self.lock = asyncio.Lock()  # the head of the local queue asks the store
         self.freed = asyncio.Event()  # set whenever a request of this process finishes
-        self.leases: list[Lease | None] = []  # one per request in flight (interchangeable)
+        self.in_flight = 0  # requests of this process admitted and not yet released
 
 
 class RateGate:
@@ -124,11 +129,10 @@ class RateGate:
 
     async def acquire(
         self, key: str, *, deadline: float | None = None, max_wait: float | None = None
-    ) -> float | None:
+    ) -> Ticket:
         """Wait until a request on route ``key`` may be sent; pair with :meth:`release`.
 
-        Returns the request's ticket for :meth:`release` (when it was let through, on the
-        server's clock; None where a shared store keeps track itself).
+        Returns the request's :data:`Ticket`, to be handed to :meth:`release`.
 
         ``deadline`` (the clock's monotonic seconds) bounds every wait: queueing for a slot
         and pacing alike. A pacing wait longer than ``max_wait`` or than the time left
@@ -163,8 +167,7 @@ class RateGate:
                     slots.give_back()
                     raise
                 return ticket
-            await self._acquire_shared(key, deadline, max_wait)
-            return None
+            return await self._acquire_shared(key, deadline, max_wait)
         except BaseException:
             if self._global is not None:
                 self._global.release()
@@ -203,22 +206,24 @@ class RateGate:
         snapshot: RateSnapshot | None,
         *,
         answered: bool,
-        ticket: float | None = None,
+        ticket: Ticket,
     ) -> None:
         """Give back the slot taken by :meth:`acquire`, learning from the answer's headers.
 
         ``answered`` is False when no answer was accepted: then nothing is learnt.
-        ``ticket`` is what :meth:`acquire` returned.
+        ``ticket`` is what that :meth:`acquire` returned: the request's own, so that its
+        window charge is settled (see :class:`~sentry_async.ratelimit.RouteBudget`).
         """
         now = self.now() if answered else 0.0
         snapshot = bounded(snapshot, now) if answered else None
         if self._memory is not None:
             slots = self._slots(key)
-            slots.budget.settle(snapshot, now, answered=answered, ticket=ticket)
+            sent_at = ticket if isinstance(ticket, float) else None
+            slots.budget.settle(snapshot, now, answered=answered, ticket=sent_at)
             slots.give_back()
         else:
             try:
-                self._release_shared(key, snapshot, answered)
+                self._release_shared(key, snapshot, answered, ticket)
             finally:
                 if self._global is not None:
                     self._global.release()
@@ -283,7 +288,7 @@ class RateGate:
             if len(shared) > MAX_ROUTES:  # bounded, like the memory store: drop idle routes
                 for old in list(itertools.islice(shared, 64))[: len(shared) - 1]:
                     idle = shared[old]
-                    if not idle.leases and not idle.lock.locked():
+                    if not idle.in_flight and not idle.lock.locked():
                         del shared[old]
                         break
         else:
@@ -292,7 +297,7 @@ class RateGate:
 
     async def _acquire_shared(
         self, key: str, deadline: float | None, max_wait: float | None
-    ) -> None:
+    ) -> Lease | None:
         route = self._shared_route(key)
         store, scope, clock = self._store, self._scope, self._clock
         await self._bounded(route.lock.acquire, route.lock.release, deadline)
@@ -304,8 +309,8 @@ class RateGate:
                 # it is handed local time, and resets converted to it (see release).
                 admission = await store.acquire(scope, key, clock.time())
                 if admission.admitted:
-                    route.leases.append(admission.lease)
-                    return
+                    route.in_flight += 1
+                    return admission.lease
                 if admission.waiting_for == "slot":
                     left = self._time_left(deadline)
                     if left is not None and left <= 0:
@@ -322,10 +327,11 @@ class RateGate:
         finally:
             route.lock.release()
 
-    def _release_shared(self, key: str, snapshot: RateSnapshot | None, answered: bool) -> None:
+    def _release_shared(
+        self, key: str, snapshot: RateSnapshot | None, answered: bool, lease: Lease | None
+    ) -> None:
         route = self._shared_route(key)
-        leases = route.leases
-        lease = leases.pop() if leases else None
+        route.in_flight -= 1
         offset = self.skew.whole_seconds
         if snapshot is not None and snapshot.reset is not None and offset:
             # Sentry's Reset is on Sentry's clock; the store compares it with its own.

@@ -222,11 +222,12 @@ class RouteBudget:
     Sentry counts a request in the window in which it *arrives*, which this process cannot
     see: one sent shortly before a window's reset (or held up on its way) may be counted in
     the next. So every window this process moves into is first charged with the requests
-    sent less than :data:`ARRIVAL_ALLOWANCE` before it began that are unanswered or whose
-    answer was lost (``recent``), and each charge is given back (``owed``) once an answer
-    shows that request was counted elsewhere: in an earlier window, or, when the window was
-    learnt from an answer, before that answer. Spending the new window in full while such
-    requests landed in it is what got a fan-out a few 429s on a loaded machine.
+    sent less than :data:`ARRIVAL_ALLOWANCE` before it began (and, for a window learnt from
+    an answer, any sent since) that are unanswered or whose answer was lost (``recent``),
+    and each charge is given back (``owed``) once an answer shows that request was counted
+    elsewhere: in an earlier window, or, when the window was learnt from an answer, before
+    that answer. Spending the new window in full while such requests landed in it is what
+    got a fan-out a few 429s on a loaded machine.
 
     A request let through by :meth:`reserve` is identified by the ``now`` it was let
     through at (its ticket), to be handed back to :meth:`settle`.
@@ -249,6 +250,9 @@ class RouteBudget:
     #: The server's remaining count in the answer the current window was learnt from
     #: (None when this process rolled over into it by the clock).
     adopted_from: int | None = None
+    #: The latest reset an answer named. The window length is learnt from the gaps between
+    #: these alone: ``reset_at`` may be one this process rolled over to, or a Retry-After's.
+    server_reset: float | None = None
 
     # -- the request-rate window -------------------------------------------------------
 
@@ -344,14 +348,20 @@ class RouteBudget:
         reset, remaining = snapshot.reset, snapshot.remaining
         if reset is None or remaining is None:
             return
+        # The window this budget has been pacing by: a shorter one learnt from this answer
+        # does not move the resets already rolled over to.
+        window = self._window_length()
+        last = self.server_reset
+        if last is None or reset > last:
+            # Sentry's resets are window ends aligned to the epoch: the gap between two is a
+            # whole number of windows. One longer than any real window (a reset of 0, then
+            # of next year) says nothing; believing it would push the next reset away.
+            if last is not None and reset - last <= MAX_RESET_AHEAD:
+                gap = reset - last
+                self.window = gap if self.window is None else min(self.window, gap)
+            self.server_reset = reset
         current = self.reset_at
         if current is None or reset > current:
-            if current is not None:
-                gap = reset - current
-                # A gap longer than any real window (a reset of 0, then of next year) says
-                # nothing about the window; believing it would push the next reset away.
-                if gap <= MAX_RESET_AHEAD:
-                    self.window = gap if self.window is None else min(self.window, gap)
             self.reset_at = reset
             # The server's count is as of this answer's arrival: requests sent about then
             # and not yet answered may arrive after it, in this window.
@@ -364,7 +374,7 @@ class RouteBudget:
             # Counted in an earlier window: says nothing of this one's count, but gives back
             # its charge. Only a window a whole window length back is surely an earlier
             # one: a learnt window that is too long makes the current one look older.
-            if reset <= current - self._window_length() and self._owes(ticket):
+            if reset <= current - window and self._owes(ticket):
                 self.owed -= 1
                 self.remaining += 1
             return
@@ -377,8 +387,10 @@ class RouteBudget:
             # It arrived before the answer this window was learnt from: inside its count.
             self.owed -= 1
             self.remaining += 1
-        # The server's count as of this request's arrival, less what was sent after it and
-        # may arrive later: lower than ours means someone else spends this bucket too.
+        # The server's count as of this request's arrival, less what this process sent after
+        # it and may arrive later: lower than ours means someone else spends this bucket too.
+        # Requests sent before it are taken to have arrived before it (one that was
+        # overtaken on the way, while another spender fills the window, is not covered).
         recent = self.recent
         bound = remaining - (len(recent) - bisect.bisect_right(recent, ticket))
         if bound < self.remaining:

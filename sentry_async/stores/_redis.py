@@ -47,7 +47,13 @@ import time
 from collections.abc import Awaitable, Iterable
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from ..ratelimit import ARRIVAL_ALLOWANCE, DEFAULT_WINDOW, RESET_MARGIN, RateSnapshot
+from ..ratelimit import (
+    ARRIVAL_ALLOWANCE,
+    DEFAULT_WINDOW,
+    MAX_RESET_AHEAD,
+    RESET_MARGIN,
+    RateSnapshot,
+)
 from ._memory import MAX_ROUTES, MemoryRateLimitStore
 from ._protocol import Admission, Lease, RateLimitStoreError
 
@@ -149,7 +155,7 @@ return {0}
 
 # KEYS: budget, leases, sent. ARGV: request id ('' for one not admitted through Redis),
 # answered ('1'/'0'), state ttl (ms), headers ('1'/'0'), limit, remaining, reset, concurrent
-# limit ('' where absent), default window (s), arrival allowance (s).
+# limit ('' where absent), default window (s), arrival allowance (s), longest window (s).
 _RELEASE: Final = (
     _CHARGE
     + """
@@ -169,31 +175,38 @@ if ARGV[4] == '1' then
   local remaining, reset = tonumber(ARGV[6]), tonumber(ARGV[7])
   if remaining and reset then
     local s = redis.call(
-      'HMGET', KEYS[1], 'reset', 'remaining', 'window', 'owed', 'adopted', 'from')
+      'HMGET', KEYS[1], 'reset', 'remaining', 'window', 'owed', 'adopted', 'from', 'sreset')
     local current, left = tonumber(s[1]), tonumber(s[2])
     local window = tonumber(s[3])
-    if not current or reset > current then
-      if current then
-        local gap = reset - current
-        if not window or gap < window then
-          window = gap
-          redis.call('HSET', KEYS[1], 'window', string.format('%.6f', gap))
-        end
+    -- The window paced by so far: a shorter one learnt from this answer does not move the
+    -- resets already rolled over to.
+    local paced = window or tonumber(ARGV[9])
+    local last = tonumber(s[7])
+    if not last or reset > last then
+      -- Sentry's resets are window ends aligned to the epoch: the gap between two that
+      -- answers named ('sreset') is a whole number of windows; one rolled over to, or a
+      -- Retry-After's, is not. A gap longer than any real window says nothing.
+      local gap = last and reset - last
+      if gap and gap <= tonumber(ARGV[11]) and (not window or gap < window) then
+        window = gap
+        redis.call('HSET', KEYS[1], 'window', string.format('%.6f', gap))
       end
-      window = window or tonumber(ARGV[9])
+      redis.call('HSET', KEYS[1], 'sreset', string.format('%.6f', reset))
+    end
+    window = window or tonumber(ARGV[9])
+    if not current or reset > current then
       -- The server's count is as of this answer's arrival: requests sent about then and not
       -- yet answered may arrive after it, in this window.
       left = charge(KEYS[1], KEYS[3], remaining, reset - window - tonumber(ARGV[10]))
       redis.call('HSET', KEYS[1], 'reset', string.format('%.6f', reset), 'remaining', left,
         'adopted', remaining)
     elseif left then
-      window = window or tonumber(ARGV[9])
       local owed = tonumber(s[4]) or 0
       local owes = ticket and owed > 0 and tonumber(ticket) >= (tonumber(s[6]) or math.huge)
       if reset < current then
         -- Counted in an earlier window: gives back its charge. Only a window a whole window
         -- length back is surely an earlier one (a learnt window may be too long).
-        if owes and reset <= current - window then
+        if owes and reset <= current - paced then
           redis.call('HSET', KEYS[1], 'owed', owed - 1, 'remaining', left + 1)
         end
       elseif not ticket then
@@ -206,8 +219,8 @@ if ARGV[4] == '1' then
           owed, left = owed - 1, left + 1
           redis.call('HSET', KEYS[1], 'owed', owed, 'remaining', left)
         end
-        -- The server's count as of this request's arrival, less what was sent after it and
-        -- may arrive later: lower than ours means someone else spends this bucket too.
+        -- The server's count as of this request's arrival, less what the fleet sent after it
+        -- and may arrive later: lower than ours means someone else spends this bucket too.
         local bound = remaining - redis.call('ZCOUNT', KEYS[3], '(' .. ticket, '+inf')
         if bound < left then
           redis.call('HSET', KEYS[1], 'remaining', math.max(0, bound), 'owed', 0)
@@ -379,7 +392,11 @@ class RedisRateLimitStore:
             _arg(DEFAULT_WINDOW),
             _arg(ARRIVAL_ALLOWANCE),
         )
-        self._release_tail = (_arg(DEFAULT_WINDOW), _arg(ARRIVAL_ALLOWANCE))
+        self._release_tail = (
+            _arg(DEFAULT_WINDOW),
+            _arg(ARRIVAL_ALLOWANCE),
+            _arg(MAX_RESET_AHEAD),
+        )
         # In-process state: the fallback, kept warm with every answer while Redis is up.
         self._local = MemoryRateLimitStore()
         self._down = False

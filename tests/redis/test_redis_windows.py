@@ -284,3 +284,19 @@ async def test_tickets_too_old_for_any_window_still_to_begin_are_dropped(
     await backdate(raw, store, 10.0)
     await admit(store)
     assert await raw.zcard(sent) == 1
+
+
+async def test_the_window_is_learnt_from_the_servers_resets_only(
+    stores: Stores, raw: aioredis.Redis
+) -> None:
+    """Sentry's window here is 2 s: a reset the fleet rolled over to on its 1 s guess, or a
+    Retry-After's, must not teach a shorter (or a far longer) window."""
+    store = stores()
+    reset = await known_window(raw, store)  # the server named this reset
+    seconds, micros = await raw.time()
+    await raw.hset(store.keys(SCOPE, ROUTE)[0], "reset", f"{seconds + micros / 1e6 - 0.5:.6f}")
+    running = await admit(store)  # rolls over by the default 1 s window
+    store.block(SCOPE, ROUTE, 0.3, 0.0)  # and a Retry-After on top
+    await store.drain()
+    await settle(store, running, window(38, reset + 2))  # the next reset the server names
+    assert float((await state(raw, store))["window"]) == 2.0

@@ -15,11 +15,11 @@ KEY = "GET /projects/{org}/{project}/"
 
 async def test_one_probe_until_the_route_is_known() -> None:
     gate = RateGate(ManualClock())
-    await gate.acquire(KEY)
+    probe = await gate.acquire(KEY)
     second = asyncio.ensure_future(gate.acquire(KEY))
     await asyncio.sleep(0)
     assert not second.done()  # nothing known yet: the probe goes alone
-    gate.release(KEY, None, answered=True)  # no headers: not limited
+    gate.release(KEY, None, answered=True, ticket=probe)  # no headers: not limited
     await second
     assert gate.budget(KEY).in_flight == 1
 
@@ -27,23 +27,24 @@ async def test_one_probe_until_the_route_is_known() -> None:
 async def test_concurrency_cap_from_headers_is_never_exceeded() -> None:
     clock = ManualClock()
     gate = RateGate(clock)
-    await gate.acquire(KEY)
+    probe = await gate.acquire(KEY)
     gate.release(
         KEY,
         RateSnapshot(limit=1000, remaining=999, reset=clock.time() + 1, concurrent_limit=3),
         answered=True,
+        ticket=probe,
     )
     peak = 0
     running = 0
 
     async def work() -> None:
         nonlocal peak, running
-        await gate.acquire(KEY)
+        ticket = await gate.acquire(KEY)
         running += 1
         peak = max(peak, running)
         await asyncio.sleep(0)
         running -= 1
-        gate.release(KEY, None, answered=True)
+        gate.release(KEY, None, answered=True, ticket=ticket)
 
     await asyncio.gather(*(work() for _ in range(50)))
     assert peak == 3
@@ -52,13 +53,13 @@ async def test_concurrency_cap_from_headers_is_never_exceeded() -> None:
 
 async def test_cancelled_waiter_leaves_no_slot_behind() -> None:
     gate = RateGate(ManualClock())
-    await gate.acquire(KEY)
+    ticket = await gate.acquire(KEY)
     waiter = asyncio.ensure_future(gate.acquire(KEY))
     await asyncio.sleep(0)
     waiter.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiter
-    gate.release(KEY, None, answered=False)
+    gate.release(KEY, None, answered=False, ticket=ticket)
     assert gate.budget(KEY).in_flight == 0
     await gate.acquire(KEY)  # the slot is free again
     assert gate.budget(KEY).in_flight == 1
@@ -67,23 +68,41 @@ async def test_cancelled_waiter_leaves_no_slot_behind() -> None:
 async def test_spent_window_waits_on_the_clock() -> None:
     clock = ManualClock()
     gate = RateGate(clock)
-    await gate.acquire(KEY)
-    gate.release(KEY, RateSnapshot(limit=2, remaining=0, reset=clock.time() + 4), answered=True)
+    ticket = await gate.acquire(KEY)
+    answer = RateSnapshot(limit=2, remaining=0, reset=clock.time() + 4)
+    gate.release(KEY, answer, answered=True, ticket=ticket)
     await gate.acquire(KEY)
     assert sum(clock.sleeps) == pytest.approx(4.0, abs=0.05)
 
 
 async def test_max_concurrency_caps_all_routes_together() -> None:
     gate = RateGate(ManualClock(), max_concurrency=2)
-    for key in ("a", "b"):
-        await gate.acquire(key)
+    tickets = [await gate.acquire(key) for key in ("a", "b")]
     third = asyncio.ensure_future(gate.acquire("c"))
     await asyncio.sleep(0)
     assert not third.done()
-    gate.release("a", None, answered=True)
+    gate.release("a", None, answered=True, ticket=tickets[0])
     await third
 
 
 def test_max_concurrency_must_be_positive() -> None:
     with pytest.raises(ValueError, match="max_concurrency"):
         RateGate(ManualClock(), max_concurrency=0)
+
+
+async def test_each_request_is_settled_with_its_own_ticket() -> None:
+    """Tickets name when each request was let through; its window charge is settled by it."""
+    clock = ManualClock()
+    gate = RateGate(clock)
+    probe = await gate.acquire(KEY)
+    answer = RateSnapshot(limit=40, remaining=39, reset=clock.time() + 1)
+    gate.release(KEY, answer, answered=True, ticket=probe)
+    first = await gate.acquire(KEY)
+    clock.advance(0.25)
+    second = await gate.acquire(KEY)
+    assert first != second
+    assert gate.budget(KEY).recent == [first, second]
+    gate.release(KEY, None, answered=True, ticket=second)
+    assert gate.budget(KEY).recent == [first]
+    gate.release(KEY, None, answered=False, ticket=first)  # lost: it may yet arrive
+    assert gate.budget(KEY).recent == [first]

@@ -268,10 +268,10 @@ async def test_a_client_wide_concurrency_refusal_says_so() -> None:
         TOKEN, "https://sentry.example", clock=clock, retry=retry, max_concurrency=1
     ) as sentry:
         gate = sentry._pipeline.state.gate
-        await gate.acquire("GET /held/")
+        ticket = await gate.acquire("GET /held/")
         try:
             with pytest.raises(RateLimited, match="max_concurrency") as info:
                 await sentry.request("GET", "/x/")
         finally:
-            gate.release("GET /held/", None, answered=False)
+            gate.release("GET /held/", None, answered=False, ticket=ticket)
     assert "this route" not in str(info.value)

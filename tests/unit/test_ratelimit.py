@@ -263,3 +263,22 @@ def test_nothing_is_given_back_during_a_retry_after_block() -> None:
     budget.block_until(T0 + 30)
     budget.settle(window(10, T0 + 1), T0 + 1.2, answered=True, ticket=ticket)
     assert budget.remaining == 0
+
+
+def test_the_window_is_learnt_from_the_servers_resets_only() -> None:
+    """Sentry's window here is 2 s. Rolling over on the default 1 s guess, then hearing of
+    the reset after, must not teach a 1 s window: 40 every second would be 80 a window."""
+    budget = RouteBudget()
+    budget.observe(window(39, T0 + 2), T0 + 1.5)
+    budget.reserve(T0 + 2.1)  # rolled over by the clock to a reset of T0 + 3 (a guess)
+    budget.observe(window(38, T0 + 4), T0 + 2.2)
+    assert budget.window == 2
+    assert budget.reset_at == T0 + 4
+
+
+def test_a_retry_after_block_teaches_no_window() -> None:
+    budget = RouteBudget()
+    budget.observe(window(39, T0 + 1), T0)
+    budget.block_until(T0 + 1.7)  # a proxy's 429, Retry-After past the reset
+    budget.observe(window(39, T0 + 2), T0 + 1.8)
+    assert budget.window == 1

@@ -178,11 +178,11 @@ async def test_gates_sharing_a_memory_store_share_slots_and_waiters() -> None:
     clock, store = ManualClock(), MemoryRateLimitStore()
     one = RateGate(clock, store=store, scope=SCOPE)
     two = RateGate(clock, store=store, scope=SCOPE)
-    await one.acquire(KEY)  # the probe
+    probe = await one.acquire(KEY)
     waiting = asyncio.ensure_future(two.acquire(KEY))
     await asyncio.sleep(0)
     assert not waiting.done()  # the other client's probe is still out
-    one.release(KEY, None, answered=True)  # no limits: the waiter of the other gate goes
+    one.release(KEY, None, answered=True, ticket=probe)  # no limits: the other gate's goes
     await waiting
     assert one.budget(KEY) is two.budget(KEY)
     assert one.budget(KEY).in_flight == 1
@@ -208,12 +208,12 @@ async def test_the_default_gate_has_its_own_memory_store() -> None:
 async def test_shared_path_probes_once_until_the_route_is_known() -> None:
     store = ProtocolOnly()
     gate = RateGate(ManualClock(), store=store, scope=SCOPE)
-    await gate.acquire(KEY)
+    probe = await gate.acquire(KEY)
     second = asyncio.ensure_future(gate.acquire(KEY))
     for _ in range(5):
         await asyncio.sleep(0)
     assert not second.done()
-    gate.release(KEY, None, answered=True)  # a finished request wakes the waiter at once
+    gate.release(KEY, None, answered=True, ticket=probe)  # wakes the waiter at once
     await asyncio.wait_for(second, 1)
     assert store.calls["release"] == 1
 
@@ -222,23 +222,24 @@ async def test_shared_path_never_exceeds_the_cap_and_asks_one_at_a_time() -> Non
     clock = ManualClock()
     store = ProtocolOnly()
     gate = RateGate(clock, store=store, scope=SCOPE)
-    await gate.acquire(KEY)
+    probe = await gate.acquire(KEY)
     gate.release(
         KEY,
         RateSnapshot(limit=1000, remaining=999, reset=clock.time() + 1, concurrent_limit=3),
         answered=True,
+        ticket=probe,
     )
     peak = running = 0
 
     async def work() -> None:
         nonlocal peak, running
-        await gate.acquire(KEY)
+        ticket = await gate.acquire(KEY)
         running += 1
         peak = max(peak, running)
         for _ in range(10):  # long enough for the next ones to be let in meanwhile
             await asyncio.sleep(0)
         running -= 1
-        gate.release(KEY, None, answered=True)
+        gate.release(KEY, None, answered=True, ticket=ticket)
 
     await asyncio.wait_for(asyncio.gather(*(work() for _ in range(50))), 10)
     assert peak == 3
@@ -250,8 +251,9 @@ async def test_shared_path_waits_for_the_window_on_the_clock() -> None:
     clock = ManualClock()
     store = ProtocolOnly()
     gate = RateGate(clock, store=store, scope=SCOPE)
-    await gate.acquire(KEY)
-    gate.release(KEY, RateSnapshot(limit=2, remaining=0, reset=clock.time() + 4), answered=True)
+    ticket = await gate.acquire(KEY)
+    answer = RateSnapshot(limit=2, remaining=0, reset=clock.time() + 4)
+    gate.release(KEY, answer, answered=True, ticket=ticket)
     await gate.acquire(KEY)
     assert sum(clock.sleeps) == pytest.approx(4.0, abs=0.05)
 
@@ -259,13 +261,13 @@ async def test_shared_path_waits_for_the_window_on_the_clock() -> None:
 async def test_shared_path_cancelled_waiter_leaves_no_slot_behind() -> None:
     store = ProtocolOnly()
     gate = RateGate(ManualClock(), store=store, scope=SCOPE)
-    await gate.acquire(KEY)
+    ticket = await gate.acquire(KEY)
     waiter = asyncio.ensure_future(gate.acquire(KEY))
     await asyncio.sleep(0)
     waiter.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiter
-    gate.release(KEY, None, answered=False)
+    gate.release(KEY, None, answered=False, ticket=ticket)
     assert store.inner.route_state(SCOPE, KEY).budget.in_flight == 0
     await asyncio.wait_for(gate.acquire(KEY), 1)
 
@@ -274,15 +276,14 @@ async def test_shared_path_max_concurrency_and_blocks() -> None:
     clock = ManualClock()
     store = ProtocolOnly()
     gate = RateGate(clock, max_concurrency=1, store=store, scope=SCOPE)
-    await gate.acquire(KEY)
-    gate.release(KEY, None, answered=True)
-    await gate.acquire(KEY)
+    probe = await gate.acquire(KEY)
+    gate.release(KEY, None, answered=True, ticket=probe)
+    held = await gate.acquire(KEY)
     other = asyncio.ensure_future(gate.acquire("GET /other/"))
     await asyncio.sleep(0)
     assert not other.done()  # max_concurrency holds across routes
-    gate.release(KEY, None, answered=True)
-    await asyncio.wait_for(other, 1)
-    gate.release("GET /other/", None, answered=True)
+    gate.release(KEY, None, answered=True, ticket=held)
+    gate.release("GET /other/", None, answered=True, ticket=await asyncio.wait_for(other, 1))
     gate.note_blocked(KEY, 2.0)
     assert store.calls["block"] == 1
     await gate.acquire(KEY)
@@ -330,3 +331,20 @@ async def test_views_share_the_clients_store() -> None:
     async with SentryClient(TOKEN, "https://sentry.example", rate_limit_store=store) as sentry:
         view = sentry.with_options(timeout=5)
         assert view._pipeline.state.gate.store is store
+
+
+async def test_shared_path_releases_each_requests_own_lease() -> None:
+    """A lease carries its request's ticket: another's would settle the wrong charge."""
+    clock = ManualClock()
+    store = ProtocolOnly()
+    gate = RateGate(clock, store=store, scope=SCOPE)
+    probe = await gate.acquire(KEY)
+    answer = RateSnapshot(limit=40, remaining=39, reset=clock.time() + 1)
+    gate.release(KEY, answer, answered=True, ticket=probe)
+    first = await gate.acquire(KEY)
+    clock.advance(0.25)
+    second = await gate.acquire(KEY)
+    budget = store.inner.route_state(SCOPE, KEY).budget
+    assert budget.recent == [first, second]
+    gate.release(KEY, None, answered=True, ticket=first)
+    assert budget.recent == [second]
