@@ -245,6 +245,9 @@ class RouteBudget:
     recent: list[float] = attrs.field(factory=list)
     #: How many of the charges made to the current window may still be given back.
     owed: int = 0
+    #: Requests the current window should have been charged with beyond what it had left:
+    #: shown to be counted elsewhere, they free nothing.
+    unpaid: int = 0
     #: Requests let through at or after this were charged to the current window.
     charged_from: float = math.inf
     #: The server's remaining count in the answer the current window was learnt from
@@ -284,7 +287,7 @@ class RouteBudget:
         assert self.reset_at is not None
         if self.limit is None:  # only a Retry-After block was known: it is over
             self.reset_at = self.remaining = None
-            self.owed = 0
+            self.owed = self.unpaid = 0
             self.charged_from = math.inf
             return
         window = self._window_length()
@@ -301,6 +304,7 @@ class RouteBudget:
         del recent[: bisect.bisect_left(recent, since)]  # too old for this window or later
         remaining = max(0, count - len(recent))
         self.owed = count - remaining
+        self.unpaid = len(recent) - self.owed
         self.charged_from = since
         return remaining
 
@@ -375,8 +379,7 @@ class RouteBudget:
             # its charge. Only a window a whole window length back is surely an earlier
             # one: a learnt window that is too long makes the current one look older.
             if reset <= current - window and self._owes(ticket):
-                self.owed -= 1
-                self.remaining += 1
+                self._give_back()
             return
         if ticket is None:
             # Same window: our count already includes requests the server has not seen
@@ -385,8 +388,7 @@ class RouteBudget:
             return
         if self._owes(ticket) and self.adopted_from is not None and remaining > self.adopted_from:
             # It arrived before the answer this window was learnt from: inside its count.
-            self.owed -= 1
-            self.remaining += 1
+            self._give_back()
         # The server's count as of this request's arrival, less what this process sent after
         # it and may arrive later: lower than ours means someone else spends this bucket too.
         # Requests sent before it are taken to have arrived before it (one that was
@@ -395,11 +397,24 @@ class RouteBudget:
         bound = remaining - (len(recent) - bisect.bisect_right(recent, ticket))
         if bound < self.remaining:
             self.remaining = max(0, bound)
-            self.owed = 0  # the server's count stands in for the charges now
+            self.owed = self.unpaid = 0  # the server's count stands in for the charges now
 
     def _owes(self, ticket: float | None) -> bool:
         """Whether the request let through at ``ticket`` was charged to the current window."""
-        return ticket is not None and self.owed > 0 and ticket >= self.charged_from
+        return (
+            ticket is not None
+            and (self.owed > 0 or self.unpaid > 0)
+            and ticket >= self.charged_from
+        )
+
+    def _give_back(self) -> None:
+        """A request charged to the current window was counted elsewhere."""
+        if self.unpaid > 0:  # a charge the window could not pay frees nothing
+            self.unpaid -= 1
+        else:
+            self.owed -= 1
+            assert self.remaining is not None
+            self.remaining += 1
 
     def block_until(self, until: float) -> None:
         """Spend the budget until ``until`` (a 429 with Retry-After but no window headers)."""
@@ -407,7 +422,7 @@ class RouteBudget:
         if self.reset_at is None or until > self.reset_at:
             self.reset_at = until
         self.remaining = 0
-        self.owed = 0
+        self.owed = self.unpaid = 0
         self.charged_from = math.inf
 
     # -- the in-flight cap -------------------------------------------------------------

@@ -31,9 +31,12 @@ charged with the tickets in ``sent`` less than
 their answer lost); each charge is given back (``owed``) when an answer shows its request
 was counted elsewhere.
 
-Windows and lease expiries use Redis's clock (``TIME``), so that one worker's skewed clock
-cannot roll the fleet into the next window early. The library-side state lives in
-:class:`RedisRateLimitStore`; see its docstring for leases, timeouts and the fallback.
+Windows, tickets and lease expiries use Redis's clock (``TIME``), so that one worker's skewed
+clock cannot roll the fleet into the next window early: each answer's reset is moved from
+Sentry's clock onto the worker's (by the ``Date`` headers) and from there onto Redis's (by
+``TIME``), in whole seconds, so every worker names a window by the same reset. The
+library-side state lives in :class:`RedisRateLimitStore`; see its docstring for leases,
+timeouts and the fallback.
 """
 
 from __future__ import annotations
@@ -87,16 +90,20 @@ local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 _CHARGE = """
 local function charge(budget, sent, count, since)
   redis.call('ZREMRANGEBYSCORE', sent, '-inf', '(' .. string.format('%.6f', since))
-  local left = math.max(0, count - redis.call('ZCARD', sent))
-  redis.call('HSET', budget, 'owed', count - left, 'from', string.format('%.6f', since))
+  local needed = redis.call('ZCARD', sent)
+  local left = math.max(0, count - needed)
+  -- 'unpaid': charges the window had no budget left for; given back, they free nothing.
+  redis.call('HSET', budget, 'owed', count - left, 'unpaid', needed - (count - left),
+    'from', string.format('%.6f', since))
   return left
 end
 """
 
 # KEYS: budget, leases, sent. ARGV: request id, lease ttl (s), reset margin (s), default
-# window (s), arrival allowance (s). Returns {0} admitted, no slot needed (no cap); {1}
-# admitted holding a lease; {2, s} every slot taken, the first lease expires in s; {3, s}
-# window spent, resets in s. Admitted either way, ARGV[1]'s ticket is in KEYS[3].
+# window (s), arrival allowance (s). Returns {0, ticket} admitted, no slot needed (no cap);
+# {1, ticket} admitted holding a lease; {2, s} every slot taken, the first lease expires in
+# s; {3, s} window spent, resets in s. Admitted either way, ARGV[1] is in KEYS[3], scored by
+# its ticket (now, as the string handed back: release compares with it exactly).
 _ACQUIRE: Final = (
     _NOW
     + _CHARGE
@@ -126,7 +133,7 @@ if remaining and reset then
     else
       -- Only a Retry-After block was known, and it is over.
       remaining = nil
-      redis.call('HDEL', KEYS[1], 'reset', 'remaining', 'owed', 'from')
+      redis.call('HDEL', KEYS[1], 'reset', 'remaining', 'owed', 'unpaid', 'from')
     end
   end
   if remaining then
@@ -142,40 +149,51 @@ local stale = '(' .. string.format('%.6f', now - window - allowance)
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', stale)
 local ttl = tonumber(ARGV[2])
 local expiry = math.ceil((ttl + window + allowance) * 1000) + 1000
-redis.call('ZADD', KEYS[3], now, ARGV[1])
+local ticket = string.format('%.6f', now)
+redis.call('ZADD', KEYS[3], ticket, ARGV[1])
 redis.call('PEXPIRE', KEYS[3], expiry)
 if cap then
   redis.call('ZADD', KEYS[2], now + ttl, ARGV[1])
   redis.call('PEXPIRE', KEYS[2], math.ceil(ttl * 1000) + 1000)
-  return {1}
+  return {1, ticket}
 end
-return {0}
+return {0, ticket}
 """
 )
 
 # KEYS: budget, leases, sent. ARGV: request id ('' for one not admitted through Redis),
 # answered ('1'/'0'), state ttl (ms), headers ('1'/'0'), limit, remaining, reset, concurrent
-# limit ('' where absent), default window (s), arrival allowance (s), longest window (s).
+# limit ('' where absent), default window (s), arrival allowance (s), longest window (s),
+# the request's ticket as acquire returned it ('' for none), the worker's clock (epoch s).
 _RELEASE: Final = (
-    _CHARGE
+    _NOW
+    + _CHARGE
     + """
-local ticket = false
-if ARGV[1] ~= '' then
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  ticket = redis.call('ZSCORE', KEYS[3], ARGV[1])
+local function give_back(budget, owed, unpaid, left)
+  if unpaid > 0 then
+    redis.call('HSET', budget, 'unpaid', unpaid - 1)
+    return owed, unpaid - 1, left
+  end
+  redis.call('HSET', budget, 'owed', owed - 1, 'remaining', left + 1)
+  return owed - 1, unpaid, left + 1
 end
+local ticket = ARGV[12] ~= '' and ARGV[12]
+if ARGV[1] ~= '' then redis.call('ZREM', KEYS[2], ARGV[1]) end
 if ARGV[2] ~= '1' then
   return 0  -- no answer: the server may count it yet, so its ticket stays (and ages out)
 end
-if ticket then redis.call('ZREM', KEYS[3], ARGV[1]) end
+if ARGV[1] ~= '' then redis.call('ZREM', KEYS[3], ARGV[1]) end
 redis.call('HSET', KEYS[1], 'known', '1')
 if ARGV[4] == '1' then
   if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], 'climit', ARGV[8]) end
   if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'limit', ARGV[5]) end
   local remaining, reset = tonumber(ARGV[6]), tonumber(ARGV[7])
   if remaining and reset then
-    local s = redis.call(
-      'HMGET', KEYS[1], 'reset', 'remaining', 'window', 'owed', 'adopted', 'from', 'sreset')
+    -- The reset comes on the worker's clock: onto Redis's, in whole seconds, so that every
+    -- worker names a window by the same reset whatever its own clock's error.
+    reset = reset + math.floor(now - tonumber(ARGV[13]) + 0.5)
+    local s = redis.call('HMGET', KEYS[1],
+      'reset', 'remaining', 'window', 'owed', 'adopted', 'from', 'sreset', 'unpaid')
     local current, left = tonumber(s[1]), tonumber(s[2])
     local window = tonumber(s[3])
     -- The window paced by so far: a shorter one learnt from this answer does not move the
@@ -201,13 +219,14 @@ if ARGV[4] == '1' then
       redis.call('HSET', KEYS[1], 'reset', string.format('%.6f', reset), 'remaining', left,
         'adopted', remaining)
     elseif left then
-      local owed = tonumber(s[4]) or 0
-      local owes = ticket and owed > 0 and tonumber(ticket) >= (tonumber(s[6]) or math.huge)
+      local owed, unpaid = tonumber(s[4]) or 0, tonumber(s[8]) or 0
+      local owes = ticket and (owed > 0 or unpaid > 0)
+        and tonumber(ticket) >= (tonumber(s[6]) or math.huge)
       if reset < current then
         -- Counted in an earlier window: gives back its charge. Only a window a whole window
         -- length back is surely an earlier one (a learnt window may be too long).
         if owes and reset <= current - paced then
-          redis.call('HSET', KEYS[1], 'owed', owed - 1, 'remaining', left + 1)
+          give_back(KEYS[1], owed, unpaid, left)
         end
       elseif not ticket then
         -- Same window, a request we hold no ticket of: a lower count means another spender.
@@ -216,14 +235,13 @@ if ARGV[4] == '1' then
         local adopted = tonumber(s[5])
         if owes and adopted and remaining > adopted then
           -- It arrived before the answer this window was learnt from: inside its count.
-          owed, left = owed - 1, left + 1
-          redis.call('HSET', KEYS[1], 'owed', owed, 'remaining', left)
+          owed, unpaid, left = give_back(KEYS[1], owed, unpaid, left)
         end
         -- The server's count as of this request's arrival, less what the fleet sent after it
         -- and may arrive later: lower than ours means someone else spends this bucket too.
         local bound = remaining - redis.call('ZCOUNT', KEYS[3], '(' .. ticket, '+inf')
         if bound < left then
-          redis.call('HSET', KEYS[1], 'remaining', math.max(0, bound), 'owed', 0)
+          redis.call('HSET', KEYS[1], 'remaining', math.max(0, bound), 'owed', 0, 'unpaid', 0)
         end
       end
     end
@@ -240,7 +258,7 @@ _BLOCK: Final = (
     _NOW
     + """
 local block_until = now + tonumber(ARGV[1])
-redis.call('HSET', KEYS[1], 'known', '1', 'remaining', 0, 'owed', 0)
+redis.call('HSET', KEYS[1], 'known', '1', 'remaining', 0, 'owed', 0, 'unpaid', 0)
 local current = tonumber(redis.call('HGET', KEYS[1], 'reset'))
 if not current or block_until > current then
   redis.call('HSET', KEYS[1], 'reset', string.format('%.6f', block_until))
@@ -272,6 +290,18 @@ redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 return 1
 """
+
+
+class RedisLease(str):
+    """A request admitted through Redis: its id (its member in ``leases`` and ``sent``),
+    and ``ticket``, when it was let through on Redis's clock (as the scripts wrote it)."""
+
+    ticket: str
+
+    def __new__(cls, lease_id: str, ticket: str) -> RedisLease:
+        lease = super().__new__(cls, lease_id)
+        lease.ticket = ticket
+        return lease
 
 
 def _arg(value: float | None) -> str:
@@ -462,7 +492,10 @@ class RedisRateLimitStore:
                     held = self._held[keys[1]] = set()
                 held.add(lease_id)
                 self._ensure_renewer()
-            return Admission(True, lease_id)
+            ticket = reply[1]
+            return Admission(
+                True, RedisLease(lease_id, ticket.decode() if isinstance(ticket, bytes) else ticket)
+            )
         wait = max(0.001, float(reply[1]))
         if code == 2:
             return Admission(False, None, min(wait, self.poll_interval), "slot")
@@ -508,6 +541,8 @@ class RedisRateLimitStore:
             self._state_ttl_ms,
             *headers,
             *self._release_tail,
+            redis_lease.ticket if isinstance(redis_lease, RedisLease) else "",
+            _arg(now),
         )
         self._spawn(self._release(keys=keys, args=args), "release")
 

@@ -78,7 +78,8 @@ class FakeSentry:
     send ``Authorization: Bearer <token>`` or get a 401. ``link_host`` (e.g.
     ``"https://other.example"``) is put in Link header URLs instead of the fake's own
     address, to prove clients re-issue cursors on their own base URL. ``clock`` (epoch
-    seconds) drives rate-limit windows and default stats ranges; ``sleep`` serves SLOW faults.
+    seconds) drives rate-limit windows and default stats ranges; ``sleep`` serves SLOW and
+    LATE faults.
     ``regions`` (``[("us", "https://us.example")]``) makes it answer ``GET
     /users/me/regions/`` with them (by default it answers 404, like older self-hosted
     Sentry); ``ssl_context`` serves https with that server context.

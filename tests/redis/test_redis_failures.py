@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -123,7 +124,7 @@ async def test_a_silent_redis_costs_at_most_op_timeout(
     assert store.redis_down
     assert any("unavailable" in r.getMessage() for r in caplog.records)
     # While resting, Redis is not asked at all: the local state answers at once.
-    store.release(SCOPE, ROUTE, probe.lease, None, answered=True, now=0.0)
+    store.release(SCOPE, ROUTE, probe.lease, None, answered=True, now=time.time())
     for _ in range(100):
         assert (await store.acquire(SCOPE, ROUTE, 0.0)).admitted
     assert loop.time() - started < 5  # bounded by op_timeout, not by the dead server

@@ -9,6 +9,7 @@ shared; leases add expiry and renewal.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
@@ -62,7 +63,7 @@ async def answer(
     store: RedisRateLimitStore, admission: Admission, snapshot: RateSnapshot | None
 ) -> None:
     """The request behind ``admission`` came back with ``snapshot``; wait until recorded."""
-    store.release(SCOPE, ROUTE, admission.lease, snapshot, answered=True, now=0.0)
+    store.release(SCOPE, ROUTE, admission.lease, snapshot, answered=True, now=time.time())
     await store.drain()
 
 
@@ -93,7 +94,7 @@ async def test_an_unlimited_route_takes_no_slots(stores: Stores, raw: aioredis.R
     # Each leaves its ticket, to be charged to a window that may begin while it travels.
     assert await raw.zcard(sent) == 50
     for n, admission in enumerate(admitted):  # half answered, half lost (they may arrive)
-        store.release(SCOPE, ROUTE, admission.lease, None, answered=n % 2 == 0, now=0.0)
+        store.release(SCOPE, ROUTE, admission.lease, None, answered=n % 2 == 0, now=time.time())
     await store.drain()
     assert await raw.zcard(sent) == 25
 

@@ -13,6 +13,7 @@ test runs; tickets are moved in time by rewriting their scores.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, cast
 
@@ -20,6 +21,7 @@ import pytest
 
 from sentry_async.ratelimit import RateSnapshot
 from sentry_async.stores import Admission, RedisRateLimitStore, token_fingerprint
+from sentry_async.stores._redis import RedisLease
 
 from .conftest import TOKEN
 
@@ -62,13 +64,13 @@ async def settle(
     store: RedisRateLimitStore, admission: Admission, snapshot: RateSnapshot | None
 ) -> None:
     """The request behind ``admission`` was answered with ``snapshot``; wait until recorded."""
-    store.release(SCOPE, ROUTE, admission.lease, snapshot, answered=True, now=0.0)
+    store.release(SCOPE, ROUTE, admission.lease, snapshot, answered=True, now=time.time())
     await store.drain()
 
 
 async def lose(store: RedisRateLimitStore, admission: Admission) -> None:
     """The request behind ``admission`` ended without an answer."""
-    store.release(SCOPE, ROUTE, admission.lease, None, answered=False, now=0.0)
+    store.release(SCOPE, ROUTE, admission.lease, None, answered=False, now=time.time())
     await store.drain()
 
 
@@ -95,6 +97,16 @@ async def backdate(raw: aioredis.Redis, store: RedisRateLimitStore, seconds: flo
     sent = store.keys(SCOPE, ROUTE)[2]
     for member in cast(list[str], await raw.zrange(sent, 0, -1)):
         await raw.zincrby(sent, -seconds, member)
+
+
+async def backdated(
+    raw: aioredis.Redis, store: RedisRateLimitStore, admission: Admission
+) -> Admission:
+    """``admission`` with the ticket its request now has in ``sent`` (see backdate)."""
+    assert isinstance(admission.lease, RedisLease)
+    score = await raw.zscore(store.keys(SCOPE, ROUTE)[2], admission.lease)
+    assert score is not None
+    return Admission(True, RedisLease(admission.lease, f"{score:.6f}"))
 
 
 async def end_window(
@@ -184,6 +196,7 @@ async def test_a_window_learnt_from_an_answer_is_charged_and_gives_back_the_earl
     running = [await admit(store) for store in (one, two, one, two, one)]
     # All sent shortly before the reset (100 s from now in Redis's time).
     await backdate(raw, one, -(reset - 0.1 - float((await raw.time())[0])))
+    running = [await backdated(raw, one, admission) for admission in running]
     # Redis's clock has not reached the reset yet, the server's has: one answer says so.
     await settle(one, running[0], window(30, reset + 1))
     after = await state(raw, one)
@@ -300,3 +313,35 @@ async def test_the_window_is_learnt_from_the_servers_resets_only(
     await store.drain()
     await settle(store, running, window(38, reset + 2))  # the next reset the server names
     assert float((await state(raw, store))["window"]) == 2.0
+
+
+async def test_a_charge_the_window_could_not_pay_frees_nothing_when_given_back(
+    stores: Stores, raw: aioredis.Redis
+) -> None:
+    """One left, two requests that may arrive: both charged, one unpaid. One shown counted
+    elsewhere leaves the other, which may still take the one left."""
+    store = stores()
+    await settle(store, await admit(store), None)  # known, no window yet
+    a, _b, c = [await admit(store) for _ in range(3)]
+    now = float((await raw.time())[0])
+    await settle(store, c, window(1, now + 1.2, limit=3))  # the window learnt from this
+    after = await state(raw, store)
+    assert (after["remaining"], after["owed"], after["unpaid"]) == ("0", "1", "1")
+    await settle(store, a, window(0, now - 0.3, limit=3))  # counted in an earlier window
+    after = await state(raw, store)
+    assert (after["remaining"], after["owed"], after["unpaid"]) == ("0", "1", "0")
+
+
+async def test_a_request_keeps_its_ticket_when_sent_has_dropped_it(
+    stores: Stores, raw: aioredis.Redis
+) -> None:
+    """The ticket travels with the lease: a release still knows when its request was let
+    through after ``sent`` pruned it, and bounds the window by what was sent after it."""
+    store = stores()
+    reset = await known_window(raw, store)
+    first = await admit(store)
+    for _ in range(3):
+        await admit(store)
+    await raw.zrem(store.keys(SCOPE, ROUTE)[2], first.lease)  # pruned (a roll-over's cut)
+    await settle(store, first, window(10, reset))  # the server's count as of its arrival
+    assert (await state(raw, store))["remaining"] == "7"  # 10, less the three sent after it

@@ -282,3 +282,17 @@ def test_a_retry_after_block_teaches_no_window() -> None:
     budget.block_until(T0 + 1.7)  # a proxy's 429, Retry-After past the reset
     budget.observe(window(39, T0 + 2), T0 + 1.8)
     assert budget.window == 1
+
+
+def test_a_charge_the_window_could_not_pay_frees_nothing_when_given_back() -> None:
+    """One left, two requests that may arrive: the window is charged both (one unpaid).
+    One shown counted elsewhere leaves the other, which may still take the one left."""
+    budget = RouteBudget()
+    budget.observe(None, T0)
+    for ticket in (T0 + 0.6, T0 + 0.7, T0 + 0.75):
+        budget.reserve(ticket)
+    budget.settle(window(1, T0 + 2, limit=3), T0 + 1.1, answered=True, ticket=T0 + 0.75)
+    assert (budget.remaining, budget.owed, budget.unpaid) == (0, 1, 1)
+    budget.settle(window(0, T0 + 1, limit=3), T0 + 1.15, answered=True, ticket=T0 + 0.6)
+    assert (budget.remaining, budget.owed, budget.unpaid) == (0, 1, 0)
+    assert budget.reserve(T0 + 1.2) > 0
