@@ -250,16 +250,16 @@ async def _gate_seconds(store: RateLimitStore, tasks: int, per_task: int) -> flo
     known = RateSnapshot(
         limit=10**9, remaining=10**9, reset=time.time() + 3600, concurrent_limit=10**6
     )
-    await gate.acquire(ROUTE_KEY)
-    gate.release(ROUTE_KEY, known, answered=True)
+    probe = await gate.acquire(ROUTE_KEY)
+    gate.release(ROUTE_KEY, known, answered=True, ticket=probe)
     drain = getattr(store, "drain", None)
     if drain is not None:
         await drain()
 
     async def loop() -> None:
         for _ in range(per_task):
-            await gate.acquire(ROUTE_KEY)
-            gate.release(ROUTE_KEY, None, answered=True)
+            ticket = await gate.acquire(ROUTE_KEY)
+            gate.release(ROUTE_KEY, None, answered=True, ticket=ticket)
 
     started = time.perf_counter()
     await asyncio.gather(*(loop() for _ in range(tasks)))

@@ -31,12 +31,13 @@ charged with the tickets in ``sent`` less than
 their answer lost); each charge is given back (``owed``) when an answer shows its request
 was counted elsewhere.
 
-Windows, tickets and lease expiries use Redis's clock (``TIME``), so that one worker's skewed
-clock cannot roll the fleet into the next window early: each answer's reset is moved from
-Sentry's clock onto the worker's (by the ``Date`` headers) and from there onto Redis's (by
-``TIME``), in whole seconds, so every worker names a window by the same reset. The
-library-side state lives in :class:`RedisRateLimitStore`; see its docstring for leases,
-timeouts and the fallback.
+Windows, tickets and lease expiries use Redis's clock (``TIME``), so that no worker's clock
+decides when the fleet's window ends. Each answer's reset is moved from Sentry's clock onto
+the worker's (by its ``Date`` headers, in whole seconds) and taken to be on Redis's: the
+workers' clocks must agree with Redis's to well under a second (NTP). A worker whose clock
+is seconds off names the fleet's windows by other resets than the rest, and the fleet may
+overfill Sentry's windows. The library-side state lives in :class:`RedisRateLimitStore`;
+see its docstring for leases, timeouts and the fallback.
 """
 
 from __future__ import annotations
@@ -164,10 +165,9 @@ return {0, ticket}
 # KEYS: budget, leases, sent. ARGV: request id ('' for one not admitted through Redis),
 # answered ('1'/'0'), state ttl (ms), headers ('1'/'0'), limit, remaining, reset, concurrent
 # limit ('' where absent), default window (s), arrival allowance (s), longest window (s),
-# the request's ticket as acquire returned it ('' for none), the worker's clock (epoch s).
+# the request's ticket as acquire returned it ('' for none).
 _RELEASE: Final = (
-    _NOW
-    + _CHARGE
+    _CHARGE
     + """
 local function give_back(budget, owed, unpaid, left)
   if unpaid > 0 then
@@ -189,9 +189,6 @@ if ARGV[4] == '1' then
   if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'limit', ARGV[5]) end
   local remaining, reset = tonumber(ARGV[6]), tonumber(ARGV[7])
   if remaining and reset then
-    -- The reset comes on the worker's clock: onto Redis's, in whole seconds, so that every
-    -- worker names a window by the same reset whatever its own clock's error.
-    reset = reset + math.floor(now - tonumber(ARGV[13]) + 0.5)
     local s = redis.call('HMGET', KEYS[1],
       'reset', 'remaining', 'window', 'owed', 'adopted', 'from', 'sreset', 'unpaid')
     local current, left = tonumber(s[1]), tonumber(s[2])
@@ -302,6 +299,9 @@ class RedisLease(str):
         lease = super().__new__(cls, lease_id)
         lease.ticket = ticket
         return lease
+
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
+        return (str(self), self.ticket)
 
 
 def _arg(value: float | None) -> str:
@@ -542,7 +542,6 @@ class RedisRateLimitStore:
             *headers,
             *self._release_tail,
             redis_lease.ticket if isinstance(redis_lease, RedisLease) else "",
-            _arg(now),
         )
         self._spawn(self._release(keys=keys, args=args), "release")
 

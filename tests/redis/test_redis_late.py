@@ -13,10 +13,8 @@ given back once its answer shows where it was counted.
 from __future__ import annotations
 
 import asyncio
-import time
 
 from sentry_async import RetryPolicy, SentryClient, fan_out
-from sentry_async.clock import SystemClock
 from sentry_async.models import Project
 from sentry_async.stores import RedisRateLimitStore
 from sentry_async.testing import Fault, FaultKind, RateLimitConfig
@@ -29,26 +27,12 @@ CLIENTS, PROJECTS = 2, 240
 RETRY = RetryPolicy(attempts=10, initial_backoff=0.01, max_backoff=0.1, deadline=120.0)
 
 
-class ClockAhead(SystemClock):
-    """A host whose wall clock runs ``seconds`` ahead (monotonic time is unaffected)."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-
-    def time(self) -> float:
-        return time.time() + self.seconds
-
-
-async def fetch(
-    redis_url: str, fake_url: str, slugs: list[str], clock: SystemClock | None = None
-) -> dict[str, Project]:
+async def fetch(redis_url: str, fake_url: str, slugs: list[str]) -> dict[str, Project]:
     """One worker: its own store and client on the shared Redis and token."""
     found: dict[str, Project] = {}
     async with (
         RedisRateLimitStore(redis_url) as store,
-        SentryClient(
-            TOKEN, fake_url, retry=RETRY, rate_limit_store=store, clock=clock or SystemClock()
-        ) as sentry,
+        SentryClient(TOKEN, fake_url, retry=RETRY, rate_limit_store=store) as sentry,
     ):
 
         async def get(slug: str) -> Project:
@@ -92,25 +76,3 @@ async def test_clients_sharing_redis_charge_each_window_with_late_requests(
     assert held > 40  # the fault really held requests up
     assert throttled == 0, (throttled, requests)
     assert requests == len(slugs)  # each fetched once: nothing was retried
-
-
-async def test_a_worker_whose_clock_runs_ahead_shares_the_same_windows(redis_url: str) -> None:
-    """Each worker moves Sentry's resets onto Redis's clock: one whose own clock is 3 s
-    ahead must name the fleet's windows by the same resets, or the two keep two sets of
-    windows in one budget and overfill Sentry's (6 429s in 48 requests here, before)."""
-    org = make_org(5)
-
-    async def worker(fake_url: str, clock: SystemClock) -> None:
-        async with (
-            RedisRateLimitStore(redis_url) as store,
-            SentryClient(
-                TOKEN, fake_url, retry=RETRY, rate_limit_store=store, clock=clock
-            ) as sentry,
-        ):
-            for _ in range(4):  # bursts of 5 against a limit of 5 a second, shared
-                await asyncio.gather(*(sentry.organizations.get(ORG) for _ in range(5)))
-
-    with fake_sentry(org, rate_limit=RateLimitConfig(limit=5)) as fake:
-        await asyncio.gather(worker(fake.url, SystemClock()), worker(fake.url, ClockAhead(3.0)))
-        throttled, requests = fake.counters.throttled, fake.counters.requests
-    assert throttled == 0, (throttled, requests)

@@ -345,3 +345,14 @@ async def test_a_request_keeps_its_ticket_when_sent_has_dropped_it(
     await raw.zrem(store.keys(SCOPE, ROUTE)[2], first.lease)  # pruned (a roll-over's cut)
     await settle(store, first, window(10, reset))  # the server's count as of its arrival
     assert (await state(raw, store))["remaining"] == "7"  # 10, less the three sent after it
+
+
+def test_a_lease_copies_and_pickles_with_its_ticket() -> None:
+    import copy
+    import pickle
+
+    lease = RedisLease("123.abcd.7", "1700000000.250000")
+    for other in (copy.copy(lease), copy.deepcopy(lease), pickle.loads(pickle.dumps(lease))):
+        assert isinstance(other, RedisLease)
+        assert (other, other.ticket) == (lease, lease.ticket)
+    assert lease == "123.abcd.7" and hash(lease) == hash("123.abcd.7")  # ZREM, held sets
