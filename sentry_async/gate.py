@@ -162,7 +162,7 @@ class RateGate:
                     while (delay := budget.reserve(ticket := self.now())) > 0:
                         if not self._allowed(delay, deadline, max_wait):
                             raise PacingRefused(delay, _snapshot(budget))
-                        await self._clock.sleep(delay)
+                        await self._pace(slots, delay)
                 except BaseException:
                     slots.give_back()
                     raise
@@ -172,6 +172,21 @@ class RateGate:
             if self._global is not None:
                 self._global.release()
             raise
+
+    async def _pace(self, slots: RouteState, delay: float) -> None:
+        """Sleep ``delay`` seconds (until the window resets), or until an answer gives the
+        window budget back (a charge returned) or brings a new one."""
+        refill: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        slots.refills.append(refill)
+        sleep = asyncio.ensure_future(self._clock.sleep(delay))
+        try:
+            await asyncio.wait({sleep, refill}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleep.cancel()
+            if not refill.done():
+                refill.cancel()
+                with contextlib.suppress(ValueError):
+                    slots.refills.remove(refill)
 
     async def _bounded(
         self,
@@ -218,8 +233,12 @@ class RateGate:
         snapshot = bounded(snapshot, now) if answered else None
         if self._memory is not None:
             slots = self._slots(key)
+            budget = slots.budget
+            before = budget.remaining
             sent_at = ticket if isinstance(ticket, float) else None
-            slots.budget.settle(snapshot, now, answered=answered, ticket=sent_at)
+            budget.settle(snapshot, now, answered=answered, ticket=sent_at)
+            if slots.refills and budget.remaining and (before is None or budget.remaining > before):
+                slots.refilled()
             slots.give_back()
         else:
             try:

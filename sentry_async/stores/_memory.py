@@ -42,11 +42,21 @@ MAX_ROUTES = 4096
 class RouteState:
     """One route's budget, and the tasks waiting for one of its in-flight slots (FIFO)."""
 
-    __slots__ = ("budget", "waiters")
+    __slots__ = ("budget", "refills", "waiters")
 
     def __init__(self) -> None:
         self.budget = RouteBudget()
         self.waiters: deque[asyncio.Future[None]] = deque()
+        # Tasks sleeping until the window resets, woken early when an answer gives budget
+        # back (a charge returned) or brings a new window.
+        self.refills: list[asyncio.Future[None]] = []
+
+    def refilled(self) -> None:
+        """The window has budget again: wake the tasks waiting for it."""
+        refills, self.refills = self.refills, []
+        for refill in refills:
+            if not refill.done():
+                refill.set_result(None)
 
     def give_back(self) -> None:
         """One request finished: free its slot and hand it to the next waiter."""
@@ -102,7 +112,7 @@ class MemoryRateLimitStore:
             if excess <= 0:
                 break
             state = routes[key]
-            if state.budget.in_flight == 0 and not state.waiters:
+            if state.budget.in_flight == 0 and not state.waiters and not state.refills:
                 del routes[key]
                 excess -= 1
 

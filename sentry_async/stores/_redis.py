@@ -103,8 +103,9 @@ end
 # KEYS: budget, leases, sent. ARGV: request id, lease ttl (s), reset margin (s), default
 # window (s), arrival allowance (s). Returns {0, ticket} admitted, no slot needed (no cap);
 # {1, ticket} admitted holding a lease; {2, s} every slot taken, the first lease expires in
-# s; {3, s} window spent, resets in s. Admitted either way, ARGV[1] is in KEYS[3], scored by
-# its ticket (now, as the string handed back: release compares with it exactly).
+# s; {3, s, owed} window spent, resets in s (owed: its charges that may still come back).
+# Admitted either way, ARGV[1] is in KEYS[3], scored by its ticket (now, as the string
+# handed back: release compares with it exactly).
 _ACQUIRE: Final = (
     _NOW
     + _CHARGE
@@ -139,7 +140,10 @@ if remaining and reset then
   end
   if remaining then
     if remaining <= 0 or now >= reset - margin then
-      return {3, string.format('%.6f', reset + margin - now)}
+      -- With charges that may come back (requests on their way at the reset), budget may
+      -- free up before the reset: the third value says so.
+      local owed = tonumber(redis.call('HGET', KEYS[1], 'owed')) or 0
+      return {3, string.format('%.6f', reset + margin - now), owed}
     end
     redis.call('HINCRBY', KEYS[1], 'remaining', -1)
   end
@@ -499,6 +503,10 @@ class RedisRateLimitStore:
         wait = max(0.001, float(reply[1]))
         if code == 2:
             return Admission(False, None, min(wait, self.poll_interval), "slot")
+        if len(reply) > 2 and int(reply[2]) > 0:
+            # Charges of this window may come back with answers still on their way: ask
+            # again soon rather than sleep to the reset (a budget given back goes unused).
+            return Admission(False, None, min(wait, self.poll_interval), "window")
         return Admission(False, None, wait, "window")
 
     def release(

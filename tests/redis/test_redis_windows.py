@@ -356,3 +356,22 @@ def test_a_lease_copies_and_pickles_with_its_ticket() -> None:
         assert isinstance(other, RedisLease)
         assert (other, other.ticket) == (lease, lease.ticket)
     assert lease == "123.abcd.7" and hash(lease) == hash("123.abcd.7")  # ZREM, held sets
+
+
+async def test_a_spent_window_with_charges_out_is_asked_again_soon(
+    stores: Stores, raw: aioredis.Redis
+) -> None:
+    """A charge that comes back frees budget before the reset: a worker waiting for the
+    window asks again within poll_interval instead of sleeping to the reset."""
+    store = stores(poll_interval=0.025)
+    await known_window(raw, store)
+    await admit(store)  # on its way at the reset
+    await end_window(raw, store)
+    await admit(store)  # the next window, charged with the first
+    budget = store.keys(SCOPE, ROUTE)[0]
+    await raw.hset(budget, "remaining", "0")  # spent
+    waiting = await store.acquire(SCOPE, ROUTE, time.time())
+    assert (waiting.admitted, waiting.waiting_for) == (False, "window")
+    assert waiting.wait <= 0.025
+    await raw.hset(budget, "owed", "0")  # nothing can come back: sleep to the reset
+    assert (await store.acquire(SCOPE, ROUTE, time.time())).wait > 100

@@ -106,3 +106,32 @@ async def test_each_request_is_settled_with_its_own_ticket() -> None:
     assert gate.budget(KEY).recent == [first]
     gate.release(KEY, None, answered=False, ticket=first)  # lost: it may yet arrive
     assert gate.budget(KEY).recent == [first]
+
+
+class StoppedClock(ManualClock):
+    """Time moves only when the test says: a pacing sleep never ends by itself."""
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        await asyncio.get_running_loop().create_future()
+
+
+async def test_a_task_waiting_for_the_window_wakes_when_a_charge_comes_back() -> None:
+    """The new window was charged with a request still on its way; its answer shows it was
+    counted in the old window, so the charge comes back, and a task sleeping until the
+    next reset takes it now rather than a window later."""
+    clock = StoppedClock()
+    gate = RateGate(clock)
+    probe = await gate.acquire(KEY)
+    old_reset = clock.time() + 1
+    gate.release(KEY, RateSnapshot(2, 1, old_reset), answered=True, ticket=probe)
+    clock.advance(0.9)
+    late = await gate.acquire(KEY)  # the window's last, shortly before its reset
+    clock.advance(0.15)
+    await gate.acquire(KEY)  # the new window: 2, less 1 charged for `late`
+    waiter = asyncio.ensure_future(gate.acquire(KEY))
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert not waiter.done() and clock.sleeps  # asleep until the next reset
+    gate.release(KEY, RateSnapshot(2, 0, old_reset), answered=True, ticket=late)
+    await asyncio.wait_for(waiter, 1)
