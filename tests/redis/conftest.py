@@ -19,14 +19,18 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from sentry_async.stores import RedisRateLimitStore
 from sentry_async.testing import FakeOrg, FakeSentry, serve_in_thread
+
+if TYPE_CHECKING:  # imported by the fixtures, so that without it the tests skip (or fail in CI)
+    import redis.asyncio as aioredis
 
 ORG = "acme"
 TOKEN = "sntryu_" + "5eed" * 16
@@ -166,6 +170,34 @@ def redis_url(redis_server: RedisServer) -> str:
         redis_server.start()
     redis_server.flush()
     return redis_server.url
+
+
+Stores = Callable[..., RedisRateLimitStore]
+
+
+@pytest.fixture
+async def stores(redis_url: str) -> AsyncIterator[Stores]:
+    """Make stores on the test's Redis (all closed at the end)."""
+    made: list[RedisRateLimitStore] = []
+
+    def make(**options: float) -> RedisRateLimitStore:
+        store = RedisRateLimitStore(redis_url, **options)  # type: ignore[arg-type]
+        made.append(store)
+        return store
+
+    yield make
+    for store in made:
+        await store.aclose()
+
+
+@pytest.fixture
+async def raw(redis_url: str) -> AsyncIterator[aioredis.Redis]:
+    """A plain client on the test's Redis, answering str, to look at the store's keys."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    yield client
+    await client.aclose()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
 import pytest
@@ -20,38 +19,13 @@ from sentry_async.ratelimit import RESET_MARGIN, RateSnapshot
 from sentry_async.stores import Admission, RateLimitStore, RedisRateLimitStore, token_fingerprint
 from sentry_async.testing import FakeSentry, RateLimitConfig
 
-from .conftest import ORG, TOKEN, make_org
+from .conftest import ORG, TOKEN, Stores, make_org
 
 if TYPE_CHECKING:  # imported by the fixtures, so that without it the tests skip (or fail in CI)
     import redis.asyncio as aioredis
 
 ROUTE = "GET /projects/{org}/{project}/"
 SCOPE = token_fingerprint(TOKEN)
-Stores = Callable[..., RedisRateLimitStore]
-
-
-@pytest.fixture
-async def stores(redis_url: str) -> AsyncIterator[Stores]:
-    """Make stores on the test's Redis (all closed at the end)."""
-    made: list[RedisRateLimitStore] = []
-
-    def make(**options: float) -> RedisRateLimitStore:
-        store = RedisRateLimitStore(redis_url, **options)  # type: ignore[arg-type]
-        made.append(store)
-        return store
-
-    yield make
-    for store in made:
-        await store.aclose()
-
-
-@pytest.fixture
-async def raw(redis_url: str) -> AsyncIterator[aioredis.Redis]:
-    import redis.asyncio as aioredis
-
-    client = aioredis.Redis.from_url(redis_url, decode_responses=True)
-    yield client
-    await client.aclose()
 
 
 async def redis_now(raw: aioredis.Redis) -> float:

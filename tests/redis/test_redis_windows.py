@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, cast
 
 import pytest
@@ -23,37 +22,13 @@ from sentry_async.ratelimit import RateSnapshot
 from sentry_async.stores import Admission, RedisRateLimitStore, token_fingerprint
 from sentry_async.stores._redis import RedisLease
 
-from .conftest import TOKEN
+from .conftest import TOKEN, Stores
 
 if TYPE_CHECKING:  # imported by the fixtures, so that without it the tests skip (or fail in CI)
     import redis.asyncio as aioredis
 
 ROUTE = "GET /projects/{org}/{project}/"
 SCOPE = token_fingerprint(TOKEN)
-Stores = Callable[..., RedisRateLimitStore]
-
-
-@pytest.fixture
-async def stores(redis_url: str) -> AsyncIterator[Stores]:
-    made: list[RedisRateLimitStore] = []
-
-    def make(**options: float) -> RedisRateLimitStore:
-        store = RedisRateLimitStore(redis_url, **options)  # type: ignore[arg-type]
-        made.append(store)
-        return store
-
-    yield make
-    for store in made:
-        await store.aclose()
-
-
-@pytest.fixture
-async def raw(redis_url: str) -> AsyncIterator[aioredis.Redis]:
-    import redis.asyncio as aioredis
-
-    client = aioredis.Redis.from_url(redis_url, decode_responses=True)
-    yield client
-    await client.aclose()
 
 
 def window(remaining: int, reset: float, limit: int = 40) -> RateSnapshot:
@@ -121,6 +96,18 @@ async def end_window(
     )
 
 
+async def across_a_reset(
+    raw: aioredis.Redis, one: RedisRateLimitStore, two: RedisRateLimitStore
+) -> tuple[Admission, Admission, float]:
+    """``one`` sends a request that is still on its way when the window ends; ``two`` then
+    opens the next window. Returns both admissions and the new window's reset."""
+    await known_window(raw, one)
+    first = await admit(one)
+    await end_window(raw, one)
+    second = await admit(two)
+    return first, second, float((await state(raw, one))["reset"])
+
+
 async def test_requests_in_flight_across_the_reset_are_charged_to_the_next_window(
     stores: Stores, raw: aioredis.Redis
 ) -> None:
@@ -140,11 +127,7 @@ async def test_an_answer_from_the_old_window_gives_the_charge_back(
     stores: Stores, raw: aioredis.Redis
 ) -> None:
     one, two = stores(), stores()
-    await known_window(raw, one)
-    first = await admit(one)
-    await end_window(raw, one)
-    second = await admit(two)
-    reset = float((await state(raw, one))["reset"])
+    first, second, reset = await across_a_reset(raw, one, two)
     await settle(one, first, window(10, reset - 1000))  # counted before the reset
     after = await state(raw, one)
     assert (after["remaining"], after["owed"]) == ("39", "0")
@@ -157,11 +140,7 @@ async def test_an_answer_from_the_new_window_keeps_the_charge(
     stores: Stores, raw: aioredis.Redis
 ) -> None:
     one, two = stores(), stores()
-    await known_window(raw, one)
-    first = await admit(one)
-    await end_window(raw, one)
-    await admit(two)
-    reset = float((await state(raw, one))["reset"])
+    first, _second, reset = await across_a_reset(raw, one, two)
     await settle(one, first, window(39, reset))  # arrived after the reset
     after = await state(raw, one)
     assert (after["remaining"], after["owed"]) == ("38", "1")
@@ -219,11 +198,7 @@ async def test_nothing_is_given_back_during_a_retry_after_block(
     stores: Stores, raw: aioredis.Redis
 ) -> None:
     one, two = stores(), stores()
-    await known_window(raw, one)
-    first = await admit(one)
-    await end_window(raw, one)
-    await admit(two)
-    reset = float((await state(raw, one))["reset"])
+    first, _second, reset = await across_a_reset(raw, one, two)
     two.block(SCOPE, ROUTE, 30.0, 0.0)
     await two.drain()
     await settle(one, first, window(10, reset - 1000))
@@ -342,7 +317,7 @@ async def test_a_request_keeps_its_ticket_when_sent_has_dropped_it(
     first = await admit(store)
     for _ in range(3):
         await admit(store)
-    await raw.zrem(store.keys(SCOPE, ROUTE)[2], first.lease)  # pruned (a roll-over's cut)
+    await raw.zrem(store.keys(SCOPE, ROUTE)[2], str(first.lease))  # pruned (a roll-over's cut)
     await settle(store, first, window(10, reset))  # the server's count as of its arrival
     assert (await state(raw, store))["remaining"] == "7"  # 10, less the three sent after it
 
