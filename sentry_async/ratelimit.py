@@ -287,8 +287,7 @@ class RouteBudget:
         assert self.reset_at is not None
         if self.limit is None:  # only a Retry-After block was known: it is over
             self.reset_at = self.remaining = None
-            self.owed = self.unpaid = 0
-            self.charged_from = math.inf
+            self._drop_charges()
             return
         window = self._window_length()
         passed = math.floor((now - self.reset_at) / window) + 1
@@ -299,14 +298,25 @@ class RouteBudget:
     def _charged(self, count: int) -> int:
         """``count`` less the requests that may yet arrive in the window just entered."""
         assert self.reset_at is not None
-        since = self.reset_at - self._window_length() - ARRIVAL_ALLOWANCE
-        recent = self.recent
-        del recent[: bisect.bisect_left(recent, since)]  # too old for this window or later
-        remaining = max(0, count - len(recent))
+        since = self._prune(self.reset_at - self._window_length())
+        candidates = len(self.recent)
+        remaining = max(0, count - candidates)
         self.owed = count - remaining
-        self.unpaid = len(recent) - self.owed
+        self.unpaid = candidates - self.owed
         self.charged_from = since
         return remaining
+
+    def _prune(self, start: float) -> float:
+        """Drop tickets too old to arrive in a window beginning at ``start`` or later;
+        return the oldest ticket kept possible."""
+        since = start - ARRIVAL_ALLOWANCE
+        del self.recent[: bisect.bisect_left(self.recent, since)]
+        return since
+
+    def _drop_charges(self) -> None:
+        """Nothing charged to the current window may be given back any more."""
+        self.owed = self.unpaid = 0
+        self.charged_from = math.inf
 
     def settle(
         self, snapshot: RateSnapshot | None, now: float, *, answered: bool, ticket: float | None
@@ -321,14 +331,12 @@ class RouteBudget:
             if answered:
                 self.observe(snapshot, now)
             return
-        recent = self.recent
         if not answered:
             # Older tickets cannot be charged to any window still to begin (one begins at
             # most a window before now, and this ticket is not later than now).
-            del recent[
-                : bisect.bisect_left(recent, ticket - self._window_length() - ARRIVAL_ALLOWANCE)
-            ]
+            self._prune(ticket - self._window_length())
             return
+        recent = self.recent
         index = bisect.bisect_left(recent, ticket)
         if index < len(recent) and recent[index] == ticket:
             del recent[index]
@@ -422,8 +430,7 @@ class RouteBudget:
         if self.reset_at is None or until > self.reset_at:
             self.reset_at = until
         self.remaining = 0
-        self.owed = self.unpaid = 0
-        self.charged_from = math.inf
+        self._drop_charges()
 
     # -- the in-flight cap -------------------------------------------------------------
 

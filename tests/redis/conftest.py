@@ -175,6 +175,17 @@ def redis_url(redis_server: RedisServer) -> str:
 Stores = Callable[..., RedisRateLimitStore]
 
 
+async def cancel_acquires(store: RedisRateLimitStore, scope: str, route: str, n: int) -> None:
+    """Start ``n`` acquires, each cancelled once its script is sent (perhaps answered)."""
+    for _ in range(n):
+        task = asyncio.ensure_future(store.acquire(scope, route, 0.0))
+        await asyncio.sleep(0)  # sent, perhaps answered, not yet seen
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    await store.drain()
+
+
 @pytest.fixture
 async def stores(redis_url: str) -> AsyncIterator[Stores]:
     """Make stores on the test's Redis (all closed at the end)."""

@@ -19,7 +19,7 @@ from sentry_async.ratelimit import RESET_MARGIN, RateSnapshot
 from sentry_async.stores import Admission, RateLimitStore, RedisRateLimitStore, token_fingerprint
 from sentry_async.testing import FakeSentry, RateLimitConfig
 
-from .conftest import ORG, TOKEN, Stores, make_org
+from .conftest import ORG, TOKEN, Stores, cancel_acquires, make_org
 
 if TYPE_CHECKING:  # imported by the fixtures, so that without it the tests skip (or fail in CI)
     import redis.asyncio as aioredis
@@ -156,13 +156,7 @@ async def test_running_requests_keep_their_slots(stores: Stores) -> None:
 
 async def test_a_cancelled_acquire_leaves_no_lease(stores: Stores, raw: aioredis.Redis) -> None:
     store = stores()
-    for _ in range(20):
-        task = asyncio.ensure_future(store.acquire(SCOPE, ROUTE, 0.0))
-        await asyncio.sleep(0)  # sent, perhaps answered, not yet seen
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-    await store.drain()
+    await cancel_acquires(store, SCOPE, ROUTE, 20)
     assert await raw.zcard(store.keys(SCOPE, ROUTE)[1]) == 0
     assert (await store.acquire(SCOPE, ROUTE, 0.0)).admitted  # the probe slot is free
 

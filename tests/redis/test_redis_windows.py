@@ -12,17 +12,14 @@ test runs; tickets are moved in time by rewriting their scores.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import TYPE_CHECKING, cast
-
-import pytest
 
 from sentry_async.ratelimit import RateSnapshot
 from sentry_async.stores import Admission, RedisRateLimitStore, token_fingerprint
 from sentry_async.stores._redis import RedisLease
 
-from .conftest import TOKEN, Stores
+from .conftest import TOKEN, Stores, cancel_acquires
 
 if TYPE_CHECKING:  # imported by the fixtures, so that without it the tests skip (or fail in CI)
     import redis.asyncio as aioredis
@@ -211,13 +208,7 @@ async def test_a_cancelled_acquire_is_neither_charged_nor_lost(
 ) -> None:
     store = stores()
     await known_window(raw, store)
-    for _ in range(20):
-        task = asyncio.ensure_future(store.acquire(SCOPE, ROUTE, 0.0))
-        await asyncio.sleep(0)  # sent, perhaps answered, not yet seen
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-    await store.drain()
+    await cancel_acquires(store, SCOPE, ROUTE, 20)
     assert await raw.zcard(store.keys(SCOPE, ROUTE)[2]) == 0
     await end_window(raw, store)
     await admit(store)
